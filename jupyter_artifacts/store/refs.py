@@ -1,0 +1,89 @@
+"""Parsing and resolving references to artifact versions and runs."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import AmbiguousReferenceError, InvalidReferenceError, NotFoundError
+from .catalog import Catalog
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
+ALIAS_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_VERSION_RE = re.compile(r"^v(\d+)$")
+_RUN_NUMBER_RE = re.compile(r"^(?:run-)?(\d+)$")
+_HEX_RE = re.compile(r"^[0-9a-f]{4,}$")
+MIN_PREFIX = 4
+
+
+def check_name(name: str) -> str:
+    """Validate an artifact name: letters, digits, ``_ . - /``; no ``:``; no ``..``."""
+    if not isinstance(name, str) or not NAME_RE.match(name) or ".." in name.split("/"):
+        raise InvalidReferenceError(
+            f"invalid artifact name {name!r}: use letters, digits and _ . - / (no ':')"
+        )
+    return name
+
+
+def check_alias(alias: str) -> str:
+    if not isinstance(alias, str) or not ALIAS_RE.match(alias) or _VERSION_RE.match(alias):
+        raise InvalidReferenceError(f"invalid alias {alias!r}: use letters, digits, _ . - (not vN)")
+    return alias
+
+
+def resolve_version_id(catalog: Catalog, ref: str) -> str:
+    """Resolve ``name``, ``name:vN``, ``name:<alias>`` or a version-id prefix to a version id."""
+    if not isinstance(ref, str) or not ref:
+        raise InvalidReferenceError(f"invalid reference {ref!r}")
+    name, sep, selector = ref.rpartition(":")
+    if not sep:
+        name, selector = ref, "latest"
+    if NAME_RE.match(name):
+        if m := _VERSION_RE.match(selector):
+            row = catalog.query_one(
+                "SELECT id FROM versions WHERE name = ? AND version = ?", (name, int(m.group(1)))
+            )
+            if row:
+                return str(row["id"])
+            if catalog.scalar("SELECT 1 FROM artifacts WHERE name = ?", (name,)):
+                raise NotFoundError(f"artifact {name!r} has no version v{m.group(1)}")
+        else:
+            row = catalog.query_one(
+                "SELECT version_id FROM aliases WHERE name = ? AND alias = ?", (name, selector)
+            )
+            if row:
+                return str(row["version_id"])
+            if sep and catalog.scalar("SELECT 1 FROM artifacts WHERE name = ?", (name,)):
+                raise NotFoundError(f"artifact {name!r} has no alias {selector!r}")
+    if not sep and _HEX_RE.match(ref):
+        ids = [r["id"] for r in catalog.query(
+            "SELECT id FROM versions WHERE id >= ? AND id < ? LIMIT 11", (ref, ref + "g")
+        )]
+        if len(ids) == 1:
+            return str(ids[0])
+        if ids:
+            raise AmbiguousReferenceError(ref, ids)
+    raise NotFoundError(f"no artifact version matches {ref!r}")
+
+
+def resolve_run_id(catalog: Catalog, ref: str) -> str:
+    """Resolve ``run-17`` / ``17``, a run-id prefix, or a run name (its newest run)."""
+    if not isinstance(ref, str) or not ref:
+        raise InvalidReferenceError(f"invalid run reference {ref!r}")
+    if m := _RUN_NUMBER_RE.match(ref):
+        row = catalog.query_one("SELECT id FROM runs WHERE number = ?", (int(m.group(1)),))
+        if row:
+            return str(row["id"])
+    if _HEX_RE.match(ref):
+        ids = [r["id"] for r in catalog.query(
+            "SELECT id FROM runs WHERE id >= ? AND id < ? LIMIT 11", (ref, ref + "g")
+        )]
+        if len(ids) == 1:
+            return str(ids[0])
+        if ids:
+            raise AmbiguousReferenceError(ref, ids)
+    row = catalog.query_one(
+        "SELECT id FROM runs WHERE name = ? ORDER BY number DESC LIMIT 1", (ref,)
+    )
+    if row:
+        return str(row["id"])
+    raise NotFoundError(f"no run matches {ref!r}")

@@ -1,0 +1,169 @@
+"""Run queries: filtering, metric/param ordering and batch hydration of params and metrics."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import InvalidReferenceError
+from .catalog import Catalog
+from .records import Run, RunPage
+
+RUN_COLUMNS = (
+    "number", "id", "name", "status", "started_at", "ended_at", "notebook_path",
+    "execution_count", "context_id",
+)
+_KEY_RE = re.compile(r"^[A-Za-z0-9_.\-/ :]+$")
+
+
+def _order_clause(order_by: str, descending: bool) -> tuple[str, str, list[Any]]:
+    """Return (join, ORDER BY expression, join params) for a column or metrics./params. key."""
+    direction = "DESC" if descending else "ASC"
+    if order_by in ("duration",):
+        return "", f"(r.ended_at - r.started_at) {direction}, r.number DESC", []
+    if order_by in RUN_COLUMNS:
+        return "", f"r.{order_by} {direction}, r.number DESC", []
+    prefix, _, key = order_by.partition(".")
+    if not key or not _KEY_RE.match(key):
+        raise InvalidReferenceError(f"cannot sort runs by {order_by!r}")
+    if prefix == "metrics":
+        join = "JOIN metric_summaries o ON o.run_id = r.id AND o.key = ?"
+        return join, f"o.last {direction}, r.number DESC", [key]
+    if prefix == "params":
+        join = "LEFT JOIN params o ON o.run_id = r.id AND o.key = ?"
+        # Params are stored as JSON text; numbers sort numerically through json_extract.
+        return join, f"o.value IS NULL, json_extract(o.value, '$') {direction}, r.number DESC", [key]
+    raise InvalidReferenceError(f"cannot sort runs by {order_by!r}")
+
+
+def query_runs(
+    catalog: Catalog,
+    *,
+    name: str | None = None,
+    tag: str | None = None,
+    status: str | None = None,
+    notebook: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    ids: Sequence[str] | None = None,
+    order_by: str = "started_at",
+    descending: bool = True,
+    limit: int | None = 100,
+    offset: int = 0,
+) -> RunPage:
+    """Filter and order runs; ``name`` and ``notebook`` match substrings (case-insensitive)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if name:
+        where.append("r.name LIKE ? ESCAPE '\\'")
+        params.append(f"%{_escape_like(name)}%")
+    if tag:
+        where.append("EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.tag = ?)")
+        params.append(tag)
+    if status:
+        where.append("r.status = ?")
+        params.append(status)
+    if notebook:
+        where.append("r.notebook_path LIKE ? ESCAPE '\\'")
+        params.append(f"%{_escape_like(notebook)}%")
+    if since is not None:
+        where.append("r.started_at >= ?")
+        params.append(since)
+    if until is not None:
+        where.append("r.started_at < ?")
+        params.append(until)
+    if ids is not None:
+        where.append(f"r.id IN ({','.join('?' * len(ids))})")
+        params.extend(ids)
+    join, order, join_params = _order_clause(order_by, descending)
+    where_sql = ("WHERE " + " AND ".join(where)) if where else ""
+    total = int(catalog.scalar(f"SELECT COUNT(*) FROM runs r {where_sql}", params) or 0)
+    page_sql = f"SELECT r.* FROM runs r {join} {where_sql} ORDER BY {order}"
+    page_params = [*join_params, *params]
+    if limit is not None:
+        page_sql += " LIMIT ? OFFSET ?"
+        page_params += [int(limit), int(offset)]
+    runs = [Run.from_row(row) for row in catalog.query(page_sql, page_params)]
+    hydrate(catalog, runs)
+    return RunPage(runs=runs, total=total)
+
+
+def hydrate(catalog: Catalog, runs: list[Run]) -> None:
+    """Fill tags, params and last metric values of ``runs`` with three batched queries."""
+    if not runs:
+        return
+    by_id = {run.id: run for run in runs}
+    marks = ",".join("?" * len(by_id))
+    keys = list(by_id)
+    for row in catalog.query(f"SELECT run_id, tag FROM run_tags WHERE run_id IN ({marks})", keys):
+        by_id[row[0]].tags.append(row[1])
+    for row in catalog.query(
+        f"SELECT run_id, key, value FROM params WHERE run_id IN ({marks})", keys
+    ):
+        by_id[row[0]].params[row[1]] = json.loads(row[2])
+    for row in catalog.query(
+        f"SELECT run_id, key, last FROM metric_summaries WHERE run_id IN ({marks})", keys
+    ):
+        by_id[row[0]].metrics[row[1]] = row[2]
+
+
+def metric_summary(catalog: Catalog, run_id: str) -> dict[str, dict[str, Any]]:
+    rows = catalog.query(
+        "SELECT key, last, last_step, min, step_min, max, step_max, count "
+        "FROM metric_summaries WHERE run_id = ? ORDER BY key",
+        (run_id,),
+    )
+    return {
+        row["key"]: {k: row[k] for k in row.keys() if k != "key"}  # noqa: SIM118
+        for row in rows
+    }
+
+
+def metric_series(catalog: Catalog, run_id: str, key: str) -> list[tuple[int | None, float, float]]:
+    rows = catalog.query(
+        "SELECT step, value, time FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, time, rowid",
+        (run_id, key),
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def insert_metrics(
+    conn: Any, rows: Sequence[tuple[str, str, int | None, float, float]]
+) -> None:
+    """Insert metric points and fold them into the per-(run, key) summaries."""
+    conn.executemany(
+        "INSERT INTO metrics (run_id, key, step, value, time) VALUES (?,?,?,?,?)", rows
+    )
+    folded: dict[tuple[str, str], list[Any]] = {}
+    for run_id, key, step, value, t in rows:
+        s = folded.get((run_id, key))
+        if s is None:
+            folded[(run_id, key)] = [value, step, t, value, step, value, step, 1]
+            continue
+        s[0], s[1], s[2] = value, step, t
+        if value < s[3]:
+            s[3], s[4] = value, step
+        if value > s[5]:
+            s[5], s[6] = value, step
+        s[7] += 1
+    conn.executemany(
+        """
+        INSERT INTO metric_summaries
+            (run_id, key, last, last_step, last_time, min, step_min, max, step_max, count)
+        VALUES (?,?,?,?,?,?,?,?,?,?)
+        ON CONFLICT (run_id, key) DO UPDATE SET
+            last = excluded.last, last_step = excluded.last_step, last_time = excluded.last_time,
+            step_min = CASE WHEN excluded.min < min THEN excluded.step_min ELSE step_min END,
+            min = MIN(min, excluded.min),
+            step_max = CASE WHEN excluded.max > max THEN excluded.step_max ELSE step_max END,
+            max = MAX(max, excluded.max),
+            count = count + excluded.count
+        """,
+        [(r, k, *s) for (r, k), s in folded.items()],
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

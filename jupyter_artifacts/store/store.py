@@ -1,0 +1,343 @@
+"""The `Store` facade: every upper layer reads and writes the store through it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidReferenceError, NotFoundError, StoreNotFoundError
+from . import lineage as _lineage
+from . import maintenance, refs
+from . import runs as _runs
+from .catalog import Catalog
+from .discovery import find_store_dir, resolve_store_dir
+from .objects import ObjectStore
+from .records import ArtifactVersion, Run, RunPage
+
+CATALOG_NAME = "catalog.sqlite"
+RUN_STATUSES = ("running", "ok", "failed", "interrupted")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+class Store:
+    """A portable store folder: a SQLite catalog plus immutable content-addressed objects."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.objects = ObjectStore(self.root)
+        self.catalog = Catalog(self.root / CATALOG_NAME)
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        create: bool = True,
+        start: str | os.PathLike[str] | None = None,
+    ) -> Store:
+        """Open (or create) a store: explicit path > $JUPYTER_ARTIFACTS_DIR > nearest
+        ``.artifacts/`` walking up from ``start`` > ``./.artifacts``."""
+        root = resolve_store_dir(path, start) if create else (
+            Path(path).resolve() if path is not None else find_store_dir(start)
+        )
+        if root is None or (not create and not (root / CATALOG_NAME).is_file()):
+            raise StoreNotFoundError(f"no store found{f' at {root}' if root else ''}")
+        root.mkdir(parents=True, exist_ok=True)
+        return cls(root)
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    def change_token(self) -> str:
+        """A cheap token that changes whenever any process commits to the catalog."""
+        return str(self.catalog.scalar("SELECT value FROM meta WHERE key = 'changes'"))
+
+    # -- contexts and environments -------------------------------------------------
+    def ensure_context(
+        self, context_id: str, kind: str = "session", name: str | None = None,
+        notebook_path: str | None = None,
+    ) -> str:
+        with self.catalog.write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO contexts (id, kind, name, notebook_path, created_at) "
+                "VALUES (?,?,?,?,?)",
+                (context_id, kind, name, notebook_path, time.time()),
+            )
+        return context_id
+
+    def put_environment(self, python: str, platform: str, packages: dict[str, str]) -> str:
+        """Record an environment once; runs with the same one share its id."""
+        body = _json({"python": python, "platform": platform, "packages": packages})
+        env_id = hashlib.sha256(body.encode()).hexdigest()[:32]
+        if not self.catalog.scalar("SELECT 1 FROM environments WHERE id = ?", (env_id,)):
+            with self.catalog.write() as conn:
+                conn.execute(
+                    "INSERT OR IGNORE INTO environments VALUES (?,?,?,?,?)",
+                    (env_id, python, platform, _json(packages), time.time()),
+                )
+        return env_id
+
+    def environment(self, env_id: str) -> dict[str, Any] | None:
+        row = self.catalog.query_one("SELECT * FROM environments WHERE id = ?", (env_id,))
+        if row is None:
+            return None
+        return {"id": row["id"], "python": row["python"], "platform": row["platform"],
+                "packages": json.loads(row["packages"]), "created_at": row["created_at"]}
+
+    # -- runs ----------------------------------------------------------------------
+    def create_run(
+        self, name: str, *, tags: Iterable[str] = (), params: dict[str, Any] | None = None,
+        started_at: float | None = None, **fields: Any,
+    ) -> Run:
+        """Insert a run in status ``running``; ``fields`` fill the optional columns."""
+        allowed = {"context_id", "notebook_path", "cell_id", "execution_count", "code",
+                   "environment_id", "git_commit", "git_dirty", "metadata", "status", "ended_at"}
+        if unknown := set(fields) - allowed:
+            raise TypeError(f"unknown run fields: {sorted(unknown)}")
+        if "metadata" in fields:
+            fields["metadata"] = _json(fields["metadata"] or {})
+        run_id = uuid.uuid4().hex
+        cols = {"id": run_id, "name": name or "run", "status": "running",
+                "started_at": started_at or time.time(), **fields}
+        with self.catalog.write() as conn:
+            conn.execute(
+                f"INSERT INTO runs ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
+                list(cols.values()),
+            )
+            conn.executemany("INSERT OR IGNORE INTO run_tags VALUES (?,?)",
+                             [(run_id, t) for t in tags])
+            if params:
+                self.log_params(run_id, params)
+        return self.get_run(run_id)
+
+    def finish_run(self, run_id: str, status: str = "ok", error: str | None = None,
+                   ended_at: float | None = None) -> None:
+        if status not in RUN_STATUSES:
+            raise InvalidReferenceError(f"unknown run status {status!r}")
+        with self.catalog.write() as conn:
+            conn.execute("UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ?",
+                         (status, error, ended_at or time.time(), run_id))
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        allowed = {"name", "code", "notebook_path", "cell_id", "execution_count",
+                   "environment_id", "git_commit", "git_dirty", "metadata"}
+        if unknown := set(fields) - allowed:
+            raise TypeError(f"unknown run fields: {sorted(unknown)}")
+        if "metadata" in fields:
+            fields["metadata"] = _json(fields["metadata"])
+        if fields:
+            with self.catalog.write() as conn:
+                sets = ", ".join(f"{k} = ?" for k in fields)
+                conn.execute(f"UPDATE runs SET {sets} WHERE id = ?", [*fields.values(), run_id])
+
+    def log_params(self, run_id: str, params: dict[str, Any]) -> None:
+        with self.catalog.write() as conn:
+            conn.executemany("INSERT OR REPLACE INTO params VALUES (?,?,?)",
+                             [(run_id, str(k), _json(v)) for k, v in params.items()])
+
+    def log_metrics(self, rows: Sequence[tuple[str, str, int | None, float, float]]) -> None:
+        """Write a batch of ``(run_id, key, step, value, time)`` points in one transaction."""
+        if rows:
+            with self.catalog.write() as conn:
+                _runs.insert_metrics(conn, rows)
+
+    def add_run_tags(self, run_ref: str, tags: Iterable[str]) -> None:
+        run_id = self.resolve_run_id(run_ref)
+        with self.catalog.write() as conn:
+            conn.executemany("INSERT OR IGNORE INTO run_tags VALUES (?,?)",
+                             [(run_id, t) for t in tags])
+
+    def resolve_run_id(self, ref: str) -> str:
+        return refs.resolve_run_id(self.catalog, ref)
+
+    def get_run(self, ref: str) -> Run:
+        run_id = self.resolve_run_id(ref)
+        row = self.catalog.query_one("SELECT * FROM runs WHERE id = ?", (run_id,))
+        if row is None:
+            raise NotFoundError(f"no run matches {ref!r}")
+        run = Run.from_row(row)
+        _runs.hydrate(self.catalog, [run])
+        return run
+
+    def query_runs(self, **filters: Any) -> RunPage:
+        """Filter, order and page runs; see :func:`jupyter_artifacts.store.runs.query_runs`."""
+        return _runs.query_runs(self.catalog, **filters)
+
+    def metric_summary(self, run_ref: str) -> dict[str, dict[str, Any]]:
+        return _runs.metric_summary(self.catalog, self.resolve_run_id(run_ref))
+
+    def metric_series(self, run_ref: str, key: str) -> list[tuple[int | None, float, float]]:
+        return _runs.metric_series(self.catalog, self.resolve_run_id(run_ref), key)
+
+    def run_events(self, run_ref: str) -> list[tuple[str, ArtifactVersion]]:
+        rows = self.catalog.query(
+            "SELECT e.type AS event_type, v.* FROM events e JOIN versions v ON v.id = e.version_id "
+            "WHERE e.run_id = ? ORDER BY e.type, v.name",
+            (self.resolve_run_id(run_ref),),
+        )
+        return [(row["event_type"], self._hydrate_version(ArtifactVersion.from_row(row)))
+                for row in rows]
+
+    # -- artifact versions ---------------------------------------------------------
+    def add_version(
+        self, name: str, *, oid: str, kind: str, media_type: str, codec: str, size: int,
+        summary: dict[str, Any] | None = None, metadata: dict[str, Any] | None = None,
+        run_id: str | None = None, tags: Iterable[str] = (),
+    ) -> tuple[ArtifactVersion, bool]:
+        """Record ``oid`` as the next version of ``name`` unless it equals the latest.
+
+        The object must already be in the object store (objects before catalog rows, so a
+        crash never leaves a row pointing at nothing). Returns ``(version, created)``.
+        """
+        refs.check_name(name)
+        if not self.objects.exists(oid):
+            raise NotFoundError(f"object {oid[:12]} is not in the store")
+        now = time.time()
+        with self.catalog.write() as conn:
+            latest = conn.execute(
+                "SELECT v.id, v.oid FROM aliases a JOIN versions v ON v.id = a.version_id "
+                "WHERE a.name = ? AND a.alias = 'latest'", (name,),
+            ).fetchone()
+            if latest and latest[1] == oid:
+                version_id, created = latest[0], False
+            else:
+                version_id, created = uuid.uuid4().hex, True
+                number = conn.execute(
+                    "SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE name = ?", (name,)
+                ).fetchone()[0]
+                conn.execute(
+                    "INSERT INTO artifacts (name, kind, created_at, updated_at) VALUES (?,?,?,?) "
+                    "ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, "
+                    "kind = excluded.kind", (name, kind, now, now),
+                )
+                conn.execute(
+                    "INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (version_id, name, number, oid, kind, media_type, codec, size,
+                     _json(summary or {}), _json(metadata or {}), now, run_id),
+                )
+                conn.execute("INSERT OR REPLACE INTO aliases VALUES (?, 'latest', ?)",
+                             (name, version_id))
+            conn.executemany("INSERT OR IGNORE INTO version_tags VALUES (?,?)",
+                             [(version_id, t) for t in tags])
+            if run_id:
+                self._record_event(conn, run_id, version_id, "output")
+        return self.get_version(version_id), created
+
+    def record_event(self, run_id: str, version_ref: str, event_type: str) -> None:
+        """Link a run to a version as ``input`` or ``output``."""
+        version_id = self.resolve(version_ref).id
+        with self.catalog.write() as conn:
+            self._record_event(conn, run_id, version_id, event_type)
+
+    @staticmethod
+    def _record_event(conn: Any, run_id: str, version_id: str, event_type: str) -> None:
+        conn.execute("INSERT OR IGNORE INTO events VALUES (?,?,?,?)",
+                     (run_id, version_id, event_type, time.time()))
+
+    def get_version(self, version_id: str) -> ArtifactVersion:
+        row = self.catalog.query_one("SELECT * FROM versions WHERE id = ?", (version_id,))
+        if row is None:
+            raise NotFoundError(f"no artifact version {version_id!r}")
+        return self._hydrate_version(ArtifactVersion.from_row(row))
+
+    def _hydrate_version(self, version: ArtifactVersion) -> ArtifactVersion:
+        version.aliases = [r[0] for r in self.catalog.query(
+            "SELECT alias FROM aliases WHERE version_id = ? ORDER BY alias", (version.id,))]
+        version.tags = [r[0] for r in self.catalog.query(
+            "SELECT tag FROM version_tags WHERE version_id = ? ORDER BY tag", (version.id,))]
+        return version
+
+    def resolve(self, ref: str) -> ArtifactVersion:
+        """Resolve ``name``, ``name:vN``, ``name:<alias>`` or a unique version-id prefix."""
+        return self.get_version(refs.resolve_version_id(self.catalog, ref))
+
+    def versions(self, name: str) -> list[ArtifactVersion]:
+        rows = self.catalog.query("SELECT * FROM versions WHERE name = ? ORDER BY version", (name,))
+        if not rows:
+            raise NotFoundError(f"no artifact named {name!r}")
+        return [self._hydrate_version(ArtifactVersion.from_row(r)) for r in rows]
+
+    def list_artifacts(self, kind: str | None = None, search: str | None = None) -> list[dict[str, Any]]:
+        """One row per artifact name: kind, latest version number, count, aliases."""
+        where, params = [], []
+        if kind:
+            where.append("a.kind = ?")
+            params.append(kind)
+        if search:
+            where.append("a.name LIKE ?")
+            params.append(f"%{search}%")
+        sql = (
+            "SELECT a.name, a.kind, a.created_at, a.updated_at, COUNT(v.id) AS versions, "
+            "MAX(v.version) AS latest, (SELECT group_concat(alias, ',') FROM aliases x "
+            "WHERE x.name = a.name) AS aliases FROM artifacts a JOIN versions v ON v.name = a.name "
+            f"{'WHERE ' + ' AND '.join(where) if where else ''} "
+            "GROUP BY a.name ORDER BY a.updated_at DESC"
+        )
+        return [
+            {"name": r["name"], "kind": r["kind"], "latest": r["latest"], "versions": r["versions"],
+             "aliases": sorted((r["aliases"] or "").split(",")) if r["aliases"] else [],
+             "created_at": r["created_at"], "updated_at": r["updated_at"]}
+            for r in self.catalog.query(sql, params)
+        ]
+
+    def set_alias(self, ref: str, alias: str) -> ArtifactVersion:
+        """Point ``name:<alias>`` at the version ``ref`` names (moving it if it existed)."""
+        refs.check_alias(alias)
+        if alias == "latest":
+            raise InvalidReferenceError("'latest' is managed automatically")
+        version = self.resolve(ref)
+        with self.catalog.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO aliases VALUES (?,?,?)",
+                         (version.name, alias, version.id))
+        return self.get_version(version.id)
+
+    def add_version_tags(self, ref: str, tags: Iterable[str]) -> ArtifactVersion:
+        version = self.resolve(ref)
+        with self.catalog.write() as conn:
+            conn.executemany("INSERT OR IGNORE INTO version_tags VALUES (?,?)",
+                             [(version.id, t) for t in tags])
+        return self.get_version(version.id)
+
+    # -- content fingerprints: skip re-encoding content already stored -------------
+    def lookup_fingerprint(self, codec: str, fingerprint: str) -> str | None:
+        oid = self.catalog.scalar(
+            "SELECT oid FROM fingerprints WHERE codec = ? AND fingerprint = ?", (codec, fingerprint))
+        return oid if oid and self.objects.exists(oid) else None
+
+    def remember_fingerprint(self, codec: str, fingerprint: str, oid: str) -> None:
+        with self.catalog.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO fingerprints VALUES (?,?,?)",
+                         (codec, fingerprint, oid))
+
+    def find_versions_by_oid(self, oid: str) -> list[ArtifactVersion]:
+        rows = self.catalog.query("SELECT * FROM versions WHERE oid = ? ORDER BY created_at DESC",
+                                  (oid,))
+        return [ArtifactVersion.from_row(r) for r in rows]
+
+    # -- lineage and maintenance ---------------------------------------------------
+    def lineage(self, ref: str, depth: int = 3) -> dict[str, Any]:
+        """The graph around a version or run: upstream and downstream, stale marked."""
+        return _lineage.lineage(self, ref, depth)
+
+    def is_stale(self, ref: str) -> bool:
+        return _lineage.is_stale(self, self.resolve(ref).id)
+
+    def gc(self, dry_run: bool = False) -> maintenance.GcReport:
+        """Delete objects no version references and abandoned temp files."""
+        return maintenance.gc(self, dry_run=dry_run)
+
+    def verify(self) -> maintenance.VerifyReport:
+        """Re-hash every object and check catalog references."""
+        return maintenance.verify(self)
