@@ -1,0 +1,156 @@
+"""Models: scikit-learn (skops, else joblib), torch state dicts, and the pickle fallback."""
+
+from __future__ import annotations
+
+import io
+import pickle
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UnsupportedObjectError, UntrustedPickleError
+from .base import Codec, Encoded, Progress, json_safe, mro_names, type_name
+
+if TYPE_CHECKING:
+    from ..store import ArtifactVersion, Store
+
+SKOPS = "application/vnd.skops"
+PICKLE = "application/x-python-pickle"
+TORCH = "application/vnd.pytorch"
+_SAFE_MODULES = {"sklearn", "numpy", "scipy", "builtins", "collections"}
+
+
+def _sklearn_summary(model: Any, size: int) -> dict[str, Any]:
+    summary: dict[str, Any] = {"type": "model", "class": type_name(model), "size": size}
+    try:
+        summary["params"] = json_safe(model.get_params(deep=False))
+    except Exception:
+        pass
+    fitted = [a for a in vars(model) if a.endswith("_") and not a.startswith("_")]
+    summary["fitted"] = bool(fitted)
+    for attr in ("n_features_in_", "classes_", "feature_names_in_"):
+        if hasattr(model, attr):
+            summary[attr.rstrip("_")] = json_safe(getattr(model, attr).tolist()
+                                                  if hasattr(getattr(model, attr), "tolist")
+                                                  else getattr(model, attr))
+    return summary
+
+
+class SklearnCodec(Codec):
+    """scikit-learn estimators: skops (no arbitrary code on load) where it can, else joblib."""
+
+    name = "sklearn"
+    kind = "model"
+    module = "sklearn"
+
+    def matches(self, obj: Any) -> bool:
+        return "sklearn.base.BaseEstimator" in mro_names(obj)
+
+    def encode(self, obj: Any, store: Store, progress: Progress | None = None) -> Encoded:
+        try:
+            import skops.io as sio
+
+            data = sio.dumps(obj)
+            media_type, fmt = SKOPS, "skops"
+        except Exception:
+            import joblib
+
+            buf = io.BytesIO()
+            joblib.dump(obj, buf)
+            data, media_type, fmt = buf.getvalue(), PICKLE, "joblib"
+        oid, size, _ = store.objects.put_bytes(data)
+        return Encoded(oid, size, self.kind, media_type, _sklearn_summary(obj, size), {"format": fmt})
+
+    def decode(self, version: ArtifactVersion, store: Store, trust: bool = False) -> Any:
+        data = store.objects.read_bytes(version.oid)
+        if version.metadata.get("format") == "joblib":
+            if not trust:
+                raise UntrustedPickleError(
+                    f"{version.ref} is a joblib pickle, which can run code when loaded; "
+                    "pass trust=True if you trust this store"
+                )
+            import joblib
+
+            return joblib.load(io.BytesIO(data))
+        import skops.io as sio
+
+        untrusted = sio.get_untrusted_types(data=data)
+        # skops reconstructs types through their own state setters, never arbitrary code;
+        # scikit-learn's and numpy's own types (e.g. sklearn.tree._tree.Tree) are safe to allow.
+        foreign = [t for t in untrusted if t.split(".")[0] not in _SAFE_MODULES]
+        if foreign and not trust:
+            raise UntrustedPickleError(
+                f"{version.ref} contains types skops does not trust by default: "
+                f"{', '.join(foreign)}; pass trust=True if you trust this store"
+            )
+        return sio.loads(data, trusted=untrusted or None)
+
+
+class TorchCodec(Codec):
+    """torch modules and state dicts, saved as a state dict (tensors only) with torch.save."""
+
+    name = "torch.state_dict"
+    kind = "model"
+    module = "torch"
+
+    def matches(self, obj: Any) -> bool:
+        names = mro_names(obj)
+        if "torch.nn.modules.module.Module" in names:
+            return True
+        if isinstance(obj, dict) and obj:
+            return all("torch.Tensor" in mro_names(v) for v in obj.values())
+        return False
+
+    def encode(self, obj: Any, store: Store, progress: Progress | None = None) -> Encoded:
+        import torch
+
+        is_module = isinstance(obj, torch.nn.Module)
+        state = obj.state_dict() if is_module else obj
+        with store.objects.writer() as sink:
+            torch.save(state, sink)  # type: ignore[arg-type]
+        assert sink.oid is not None
+        n_params = int(sum(t.numel() for t in state.values() if hasattr(t, "numel")))
+        summary = {
+            "type": "model", "class": type_name(obj) if is_module else "state_dict",
+            "parameters": n_params, "tensors": len(state), "size": sink.size,
+            "layers": {k: list(v.shape) for k, v in list(state.items())[:50]},
+        }
+        if is_module:
+            summary["repr"] = repr(obj)[:2000]
+        return Encoded(sink.oid, sink.size, self.kind, TORCH, summary,
+                       {"module_class": type_name(obj) if is_module else None})
+
+    def decode(self, version: ArtifactVersion, store: Store, trust: bool = False) -> Any:
+        import torch
+
+        # weights_only=True: tensors and plain containers only, no code runs on load.
+        return torch.load(store.objects.path(version.oid), weights_only=True)
+
+
+class PickleCodec(Codec):
+    """Anything else picklable, clearly marked: loading it is refused without ``trust=True``."""
+
+    name = "pickle"
+    kind = "object"
+    unsafe = True
+
+    def matches(self, obj: Any) -> bool:
+        return True
+
+    def encode(self, obj: Any, store: Store, progress: Progress | None = None) -> Encoded:
+        try:
+            data = pickle.dumps(obj, protocol=5)
+        except Exception as exc:
+            raise UnsupportedObjectError(
+                f"cannot store an object of type {type_name(obj)}: no codec handles it and "
+                f"it cannot be pickled ({exc})"
+            ) from exc
+        oid, size, _ = store.objects.put_bytes(data)
+        summary = {"type": type_name(obj), "repr": repr(obj)[:500], "size": size, "pickle": True}
+        return Encoded(oid, size, self.kind, PICKLE, summary, {"python_type": type_name(obj)})
+
+    def decode(self, version: ArtifactVersion, store: Store, trust: bool = False) -> Any:
+        if not trust:
+            raise UntrustedPickleError(
+                f"{version.ref} is a pickle ({version.metadata.get('python_type')}), which can run "
+                "code when loaded; pass trust=True if you trust this store"
+            )
+        return pickle.loads(store.objects.read_bytes(version.oid))
