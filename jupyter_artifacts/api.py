@@ -1,0 +1,174 @@
+"""The Python API: ``import jupyter_artifacts as ja``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import tracking
+from .store import ArtifactVersion, Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def open_store(path: str | os.PathLike[str] | None = None) -> Store:
+    """Open (or create) a store and make it the default for this process's API calls."""
+    store = Store.open(path)
+    tracking.set_default_store(store)
+    return store
+
+
+def _store() -> Store:
+    active = tracking.active_run(required=False)
+    return active.store if active else tracking.default_store()
+
+
+def save(
+    obj: Any, name: str, *, kind: str | None = None, tags: Iterable[str] = (),
+    metadata: dict[str, Any] | None = None,
+) -> ArtifactVersion:
+    """Store ``obj`` as a new version of ``name`` (``name:v1``, ``name:v2``...).
+
+    Saving content identical to the latest version makes no new version. Inside a run the
+    version is linked to it as an output. Pass a :class:`pathlib.Path` to store a file or
+    a directory.
+    """
+    from .codecs import save_object
+
+    active = tracking.active_run(required=False)
+    version, _ = save_object(_store(), obj, name, kind=kind, tags=tags, metadata=metadata,
+                             run_id=active.id if active else None)
+    return version
+
+
+def load(ref: str, *, trust: bool = False) -> Any:
+    """Load a stored version: ``name``, ``name:v3``, ``name:latest``, ``name:<alias>`` or an id prefix.
+
+    Inside a run the version is recorded as an input. Pickles (and joblib models) are refused
+    unless ``trust=True``: loading a pickle can run arbitrary code.
+    """
+    from .codecs import load_version
+
+    store = _store()
+    version = store.resolve(ref)
+    obj = load_version(store, version, trust=trust)
+    active = tracking.active_run(required=False)
+    if active:
+        store.record_event(active.id, version.id, "input")
+    return obj
+
+
+def export(ref: str, path: str | os.PathLike[str]) -> Path:
+    """Copy a version's content to ``path`` (a file name, or an existing folder)."""
+    from .codecs import export_version
+
+    store = _store()
+    return export_version(store, store.resolve(ref), path)
+
+
+def log_param(key: str, value: Any) -> None:
+    """Record a parameter of the active run."""
+    log_params({key: value})
+
+
+def log_params(params: dict[str, Any]) -> None:
+    """Record several parameters of the active run."""
+    from .codecs.base import json_safe
+
+    tracking.active_run().log_params({k: json_safe(v) for k, v in params.items()})  # type: ignore[union-attr]
+
+
+def log_metric(key: str, value: float, step: int | None = None) -> None:
+    """Record a metric point of the active run; buffered, so call it every step."""
+    stack = tracking._stack
+    if stack:
+        stack[-1].log_metric(key, value, step)
+    else:
+        tracking.active_run()  # raises the clear "no active run" error
+
+
+def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
+    """Record several metrics at one step."""
+    active = tracking.active_run()
+    for key, value in metrics.items():
+        active.log_metric(key, value, step)  # type: ignore[union-attr]
+
+
+@contextlib.contextmanager
+def run(
+    name: str | None = None, *, tags: Iterable[str] = (), params: dict[str, Any] | None = None,
+    store: Store | None = None,
+) -> Iterator[tracking.ActiveRun]:
+    """One run around a block of a script: status, timing, environment, params and metrics.
+
+    An exception marks the run failed (``KeyboardInterrupt``: interrupted) and propagates.
+    """
+    store = store or tracking.default_store()
+    script = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else None
+    active = tracking.start_run(
+        name or script or "run", store=store, tags=tags, params=params,
+        environment_id=tracking.environment_id(store),
+    )
+    try:
+        yield active
+    except BaseException as exc:
+        tracking.end_run(active, exc)
+        raise
+    tracking.end_run(active)
+
+
+def alias(ref: str, name: str) -> ArtifactVersion:
+    """Point ``<artifact>:<name>`` (e.g. ``production``) at the version ``ref`` names."""
+    return _store().set_alias(ref, name)
+
+
+def runs(
+    *, name: str | None = None, tag: str | None = None, status: str | None = None,
+    notebook: str | None = None, order_by: str = "started_at", descending: bool = True,
+    limit: int | None = 1000,
+) -> pd.DataFrame:
+    """Runs as a DataFrame with ``params.*`` and ``metrics.*`` columns, filtered and sorted.
+
+    ``order_by`` is a column (``started_at``, ``duration``...) or ``metrics.<key>`` /
+    ``params.<key>``.
+    """
+    import pandas as pd
+
+    page = _store().query_runs(name=name, tag=tag, status=status, notebook=notebook,
+                               order_by=order_by, descending=descending, limit=limit)
+    rows = []
+    for r in page.runs:
+        row = {"run": r.ref, "id": r.id, "name": r.name, "status": r.status,
+               "started_at": pd.Timestamp(r.started_at, unit="s"), "duration": r.duration,
+               "tags": ",".join(r.tags), "notebook": r.notebook_path}
+        row.update({f"params.{k}": v for k, v in r.params.items()})
+        row.update({f"metrics.{k}": v for k, v in r.metrics.items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def artifacts(*, kind: str | None = None, search: str | None = None) -> pd.DataFrame:
+    """Artifact names with their kind, latest version, version count and aliases."""
+    import pandas as pd
+
+    rows = _store().list_artifacts(kind=kind, search=search)
+    frame = pd.DataFrame(rows, columns=["name", "kind", "latest", "versions", "aliases",
+                                        "created_at", "updated_at"])
+    for col in ("created_at", "updated_at"):
+        frame[col] = pd.to_datetime(frame[col], unit="s")
+    return frame
+
+
+def versions(name: str) -> list[ArtifactVersion]:
+    """Every version of an artifact, oldest first."""
+    return _store().versions(name)
+
+
+def get_run(ref: str) -> Any:
+    """One run's record (``run-17``, an id prefix or a run name)."""
+    return _store().get_run(ref)
