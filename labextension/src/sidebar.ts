@@ -30,7 +30,15 @@ export class ArtifactsSidebar extends SidePanel {
       onCompare: () => options.actions.compare(this.runsModel.selected.map(r => r.id))
     });
     this.addWidget(this.runs);
-    this.addWidget(new Details({ model: this.detailsModel, actions: options.actions }));
+    // "Compare" from the details compares the shown run with the checked ones.
+    const detailsActions: IArtifactsActions = {
+      ...options.actions,
+      compare: refs =>
+        options.actions.compare([
+          ...new Set([...this.runsModel.selected.map(r => r.id), ...refs])
+        ])
+    };
+    this.addWidget(new Details({ model: this.detailsModel, actions: detailsActions }));
     this.refreshInterval = options.refreshInterval ?? 1500;
     void this.runsModel.refresh();
   }

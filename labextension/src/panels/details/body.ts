@@ -74,7 +74,7 @@ export class DetailsBody extends Widget {
     buttons.className = 'jp-Artifacts-Actions';
     buttons.append(
       dom.button('Copy ref', () => this._actions.copy(run.ref)),
-      dom.button('Compare…', () => this._actions.compare([run.id]))
+      dom.button('Compare with checked', () => this._actions.compare([run.id]))
     );
     header.append(title, meta, buttons);
     const sections: HTMLElement[] = [header];

@@ -234,18 +234,24 @@ namespace Private {
     const ref = document.createElement('span');
     ref.className = 'jp-Artifacts-RunRef';
     ref.textContent = row.ref;
-    const when = document.createElement('span');
-    when.className = 'jp-Artifacts-RunWhen';
-    when.textContent = `${formatDuration(row.duration)} · ${formatTime(row.started_at)}`;
+    const duration = document.createElement('span');
+    duration.className = 'jp-Artifacts-RunDuration';
+    duration.textContent = formatDuration(row.duration);
     const line1 = document.createElement('div');
     line1.className = 'jp-Artifacts-RunLine';
-    line1.append(check, status, name, ref, when);
-    const line2 = document.createElement('div');
-    line2.className = 'jp-Artifacts-RunMetrics';
-    line2.textContent = Object.entries(row.metrics)
+    line1.append(check, status, name, ref, duration);
+    const metrics = document.createElement('span');
+    metrics.className = 'jp-Artifacts-RunMetrics';
+    metrics.textContent = Object.entries(row.metrics)
       .slice(0, keyMetrics)
       .map(([key, value]) => `${key} ${formatNumber(value)}`)
       .join('  ·  ');
+    const when = document.createElement('span');
+    when.className = 'jp-Artifacts-RunWhen';
+    when.textContent = formatTime(row.started_at);
+    const line2 = document.createElement('div');
+    line2.className = 'jp-Artifacts-RunLine jp-Artifacts-RunLine2';
+    line2.append(metrics, when);
     node.append(line1, line2);
     return node;
   }
