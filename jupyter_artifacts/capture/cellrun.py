@@ -87,8 +87,8 @@ class CellRun:
                 continue
             value = ns[name]
             self._before[name] = value
-            if not names.read_before_bound(name) and name not in names.mutated:
-                continue
+            if not names.read_before_bound(name):
+                continue  # rebound before use: the old value never reached the cell
             if is_param_value(value):
                 if name in names.loads:
                     self.params[name] = value
