@@ -16,6 +16,8 @@ class CellNames:
     mutated: set[str] = field(default_factory=set)  # `name.method(...)` at any depth
     strings: set[str] = field(default_factory=set)  # string constants (candidate file paths)
     loop_targets: set[str] = field(default_factory=set)
+    in_loop: set[str] = field(default_factory=set)  # bound only inside loop bodies
+    computed: set[str] = field(default_factory=set)  # bound at least once to a computed value
 
     def read_before_bound(self, name: str) -> bool:
         first_load = self.loads.get(name)
@@ -57,6 +59,14 @@ def analyse(code: str) -> CellNames | None:
     names = CellNames()
     for stmt in tree.body:
         _top_level_bindings(stmt, names)
+    outside, inside = CellNames(), CellNames()
+    for stmt in tree.body:
+        loop = isinstance(stmt, ast.For | ast.AsyncFor | ast.While)
+        for sub in stmt.body if loop else [stmt]:  # type: ignore[attr-defined]
+            _top_level_bindings(sub, inside if loop else outside)
+    names.in_loop = set(inside.stores) - set(outside.stores)
+    # `bias = 0.0` then `bias -= lr * grad`: a computed result, not a parameter.
+    names.literal_stores -= names.computed
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             names.loads.setdefault(node.id, node.lineno)
@@ -75,17 +85,14 @@ def _top_level_bindings(stmt: ast.stmt, names: CellNames) -> None:
     def bind(name: str, line: int) -> None:
         names.stores.setdefault(name, line)
 
-    if isinstance(stmt, ast.Assign):
-        for target in stmt.targets:
+    if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        literal = (not isinstance(stmt, ast.AugAssign) and stmt.value is not None
+                   and _literal(stmt.value))
+        for target in targets:
             for name in _target_names(target):
                 bind(name, stmt.lineno)
-                if _literal(stmt.value):
-                    names.literal_stores.add(name)
-    elif isinstance(stmt, ast.AnnAssign | ast.AugAssign):
-        for name in _target_names(stmt.target):
-            bind(name, stmt.lineno)
-            if isinstance(stmt, ast.AnnAssign) and stmt.value is not None and _literal(stmt.value):
-                names.literal_stores.add(name)
+                (names.literal_stores if literal else names.computed).add(name)
     elif isinstance(stmt, ast.For | ast.AsyncFor):
         for name in _target_names(stmt.target):
             names.loop_targets.add(name)
@@ -98,7 +105,10 @@ def _top_level_bindings(stmt: ast.stmt, names: CellNames) -> None:
                     bind(name, stmt.lineno)
         for sub in stmt.body:
             _top_level_bindings(sub, names)
-    elif isinstance(stmt, ast.If | ast.While | ast.Try):
+    elif isinstance(stmt, ast.While):
+        for sub in (*stmt.body, *stmt.orelse):
+            _top_level_bindings(sub, names)
+    elif isinstance(stmt, ast.If | ast.Try):
         for sub in (*stmt.body, *stmt.orelse, *getattr(stmt, "finalbody", []),
                     *(s for h in getattr(stmt, "handlers", []) for s in h.body)):
             _top_level_bindings(sub, names)

@@ -165,6 +165,8 @@ class CellRun:
             kind = artifact_kind(value)
             if kind is None and not forced:
                 continue
+            if kind == "dataset" and name in names.in_loop and not forced:
+                continue  # a loop's scratch arrays (batches, gradients), not results
             if kind == "figure":
                 figure_names[id(value)] = name
                 continue
