@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
+from tornado.ioloop import IOLoop
 
 from ..errors import ArtifactsError, InvalidReferenceError
 from ..store import Store
@@ -15,6 +18,9 @@ from .service import StoreService
 
 AUTH_RESOURCE = "jupyter_artifacts"
 SETTINGS_KEY = "jupyter_artifacts"
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class ArtifactsHandler(APIHandler):
@@ -31,6 +37,10 @@ class ArtifactsHandler(APIHandler):
     def store(self) -> Store:
         """The open store; a missing store becomes a 404 with a clear message."""
         return self.service.require()
+
+    async def blocking(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a store read in a worker thread, so a slow query never stalls the server."""
+        return await IOLoop.current().run_in_executor(None, functools.partial(fn, *args, **kwargs))
 
     def reply(self, payload: dict[str, Any]) -> None:
         """Finish with ``payload`` as JSON (NaN and infinities become null)."""

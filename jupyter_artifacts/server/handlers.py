@@ -9,7 +9,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 
 from ..errors import InvalidReferenceError
-from . import payloads
+from . import payloads, queries
 from .base import SETTINGS_KEY, ArtifactsHandler
 from .content import VersionContentHandler
 from .service import StoreService
@@ -49,7 +49,7 @@ class RunsHandler(ArtifactsHandler):
 
     @tornado.web.authenticated
     @authorized
-    def get(self) -> None:
+    async def get(self) -> None:
         store = self.service.get()
         limit = payloads.parse_int(self.get_argument("limit", None), 100, 1, 1000, "limit")
         offset = payloads.parse_int(self.get_argument("offset", None), 0, 0, 2**62, "offset")
@@ -59,17 +59,16 @@ class RunsHandler(ArtifactsHandler):
             return
         order_by, descending = payloads.parse_sort(self.get_argument("sort", "-started_at"))
         since, until = self.get_argument("since", None), self.get_argument("until", None)
-        page = store.query_runs(
+        self.reply(await self.blocking(
+            queries.runs_page, store, limit=limit, offset=offset,
             name=self.get_argument("name", None) or None,
             tag=self.get_argument("tag", None) or None,
             status=self.get_argument("status", None) or None,
             notebook=self.get_argument("notebook", None) or None,
             since=payloads.parse_time(since) if since else None,
             until=payloads.parse_time(until) if until else None,
-            order_by=order_by, descending=descending, limit=limit, offset=offset,
-        )
-        self.reply({"runs": [payloads.run_row(run) for run in page.runs], "total": page.total,
-                    "limit": limit, "offset": offset, "store": str(store.root)})
+            order_by=order_by, descending=descending,
+        ))
 
 
 class RunHandler(ArtifactsHandler):
@@ -77,17 +76,8 @@ class RunHandler(ArtifactsHandler):
 
     @tornado.web.authenticated
     @authorized
-    def get(self, ref: str) -> None:
-        store = self.store
-        run = store.get_run(ref)
-        events = store.run_events(run.id)
-        self.reply({
-            "run": run.to_dict(),
-            "metrics": store.metric_summary(run.id),
-            "inputs": [v.to_dict() for kind, v in events if kind == "input"],
-            "outputs": [v.to_dict() for kind, v in events if kind == "output"],
-            "environment": store.environment(run.environment_id) if run.environment_id else None,
-        })
+    async def get(self, ref: str) -> None:
+        self.reply(await self.blocking(queries.run_detail, self.store, ref))
 
 
 class MetricSeriesHandler(ArtifactsHandler):
@@ -95,17 +85,10 @@ class MetricSeriesHandler(ArtifactsHandler):
 
     @tornado.web.authenticated
     @authorized
-    def get(self, ref: str, key: str) -> None:
-        store = self.store
-        run = store.get_run(ref)
+    async def get(self, ref: str, key: str) -> None:
         max_points = payloads.parse_int(
             self.get_argument("max_points", None), 2000, 0, 1_000_000, "max_points")
-        points = store.metric_series(run.id, key)
-        if not points and key not in run.metrics:
-            raise tornado.web.HTTPError(404, f"run {run.ref} has no metric {key!r}")
-        kept = payloads.downsample(points, max_points)
-        self.reply({"run_id": run.id, "key": key, "count": len(points),
-                    "downsampled": len(kept) < len(points), "points": [list(p) for p in kept]})
+        self.reply(await self.blocking(queries.metric_series, self.store, ref, key, max_points))
 
 
 class ArtifactsListHandler(ArtifactsHandler):
@@ -113,15 +96,15 @@ class ArtifactsListHandler(ArtifactsHandler):
 
     @tornado.web.authenticated
     @authorized
-    def get(self) -> None:
+    async def get(self) -> None:
         store = self.service.get()
         if store is None:
             self.reply({"artifacts": [], "store": None,
                         "message": self.service.missing_message()})
             return
-        rows = store.list_artifacts(kind=self.get_argument("kind", None) or None,
-                                    search=self.get_argument("search", None) or None)
-        self.reply({"artifacts": rows, "store": str(store.root)})
+        self.reply(await self.blocking(queries.artifacts, store,
+                                       self.get_argument("kind", None) or None,
+                                       self.get_argument("search", None) or None))
 
 
 class ArtifactHandler(ArtifactsHandler):
@@ -129,9 +112,8 @@ class ArtifactHandler(ArtifactsHandler):
 
     @tornado.web.authenticated
     @authorized
-    def get(self, name: str) -> None:
-        versions = self.store.versions(name)
-        self.reply({"name": name, "versions": [v.to_dict() for v in versions]})
+    async def get(self, name: str) -> None:
+        self.reply(await self.blocking(queries.artifact_versions, self.store, name))
 
 
 class VersionHandler(ArtifactsHandler):
@@ -148,9 +130,9 @@ class LineageHandler(ArtifactsHandler):
 
     @tornado.web.authenticated
     @authorized
-    def get(self, ref: str) -> None:
+    async def get(self, ref: str) -> None:
         depth = payloads.parse_int(self.get_argument("depth", None), 3, 1, 20, "depth")
-        self.reply(self.store.lineage(ref, depth=depth))
+        self.reply(await self.blocking(self.store.lineage, ref, depth=depth))
 
 
 class VersionAliasesHandler(ArtifactsHandler):
