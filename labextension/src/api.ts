@@ -153,8 +153,12 @@ export function fetchChanges(): Promise<IChanges> {
 }
 
 /**
- * The Python a user types to load a version in a notebook.
+ * The cell that loads a version in a notebook (the import makes it run on its own).
  */
 export function loadSnippet(ref: string): string {
-  return `ja.load(${JSON.stringify(ref)})`;
+  return `import jupyter_artifacts as ja\n\nja.load(${JSON.stringify(ref)})`;
+}
+
+export function fetchVersions(name: string): Promise<{ name: string; versions: IVersion[] }> {
+  return requestAPI(`artifacts/${encodeURIComponent(name)}`);
 }

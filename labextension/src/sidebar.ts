@@ -6,6 +6,7 @@ import { SidePanel } from '@jupyterlab/ui-components';
 import { IArtifactsActions } from './actions';
 import { fetchChanges } from './api';
 import { artifactsIcon } from './icons';
+import { Artifacts, ArtifactsModel } from './panels/artifacts';
 import { Details, DetailsModel } from './panels/details';
 import { Runs, RunsModel } from './panels/runs';
 
@@ -21,6 +22,7 @@ export class ArtifactsSidebar extends SidePanel {
     this.title.caption = 'Artifacts: runs, metrics and lineage';
     this.runsModel = new RunsModel({ pageSize: options.pageSize });
     this.detailsModel = new DetailsModel();
+    this.artifactsModel = new ArtifactsModel();
     this.runsModel.activeChanged.connect((_, row) => {
       void this.detailsModel.show(row ? row.id : null);
     });
@@ -38,13 +40,16 @@ export class ArtifactsSidebar extends SidePanel {
           ...new Set([...this.runsModel.selected.map(r => r.id), ...refs])
         ])
     };
+    this.addWidget(new Artifacts({ model: this.artifactsModel, actions: options.actions }));
     this.addWidget(new Details({ model: this.detailsModel, actions: detailsActions }));
     this.refreshInterval = options.refreshInterval ?? 1500;
     void this.runsModel.refresh();
+    void this.artifactsModel.refresh();
   }
 
   readonly runsModel: RunsModel;
   readonly detailsModel: DetailsModel;
+  readonly artifactsModel: ArtifactsModel;
   readonly runs: Runs;
 
   /**
@@ -66,13 +71,18 @@ export class ArtifactsSidebar extends SidePanel {
    * Reload the runs list and the details now.
    */
   async refresh(): Promise<void> {
-    await Promise.all([this.runsModel.refresh(), this.detailsModel.reload()]);
+    await Promise.all([
+      this.runsModel.refresh(),
+      this.artifactsModel.refresh(),
+      this.detailsModel.reload()
+    ]);
   }
 
   dispose(): void {
     window.clearTimeout(this._timer);
     this.runsModel.dispose();
     this.detailsModel.dispose();
+    this.artifactsModel.dispose();
     super.dispose();
   }
 

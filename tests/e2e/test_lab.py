@@ -74,3 +74,32 @@ def test_run_details_and_compare(page: Any, lab: Lab) -> None:
     assert re.search(r"Compare run-\d+, run-\d+", page.locator(".lm-TabBar-tabLabel").all_inner_texts()
                      .__str__())
     screenshot(page, "compare")
+
+
+def test_artifacts_panel_filters_by_kind(page: Any, lab: Lab) -> None:
+    open_sidebar(page, lab)
+    artifact = page.locator('.jp-Artifacts-ArtifactRow[data-name="confusion"]')
+    artifact.wait_for(timeout=10_000)
+    kind = page.locator(".jp-Artifacts-Filter-kind")
+    kind.select_option("model")
+    page.get_by_text("No artifacts match.").wait_for(timeout=10_000)
+    kind.select_option("figure")
+    artifact.wait_for(timeout=10_000)
+    artifact.click()
+    page.locator('.jp-Artifacts-ArtifactVersion[data-ref="confusion:v1"]').wait_for(timeout=10_000)
+
+
+def test_insert_load_into_notebook(page: Any, lab: Lab) -> None:
+    open_sidebar(page, lab)
+    page.locator('.jp-LauncherCard[data-category="Notebook"]').first.click(timeout=30_000)
+    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(timeout=30_000)
+    total = MANY_RUNS + 2
+    page.locator(f'{ROW}[data-ref="run-{total}"]').click()
+    version = page.locator('.jp-Artifacts-Version[data-ref="confusion:v1"]')
+    version.get_by_role("button", name="Insert").click(timeout=10_000)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.jp-NotebookPanel .jp-Cell .cm-content')]
+              .some(node => node.textContent.includes('ja.load("confusion:v1")'))""",
+        timeout=10_000,
+    )
+    screenshot(page, "insert-load")
