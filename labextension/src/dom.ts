@@ -61,3 +61,31 @@ export function table(headers: string[], rows: string[][], marked: boolean[] = [
   });
   return table;
 }
+
+/**
+ * One artifact version as a line: its label, a description, then Insert and Copy buttons.
+ */
+export function versionLine(
+  version: { ref: string },
+  label: string,
+  description: string,
+  actions: { insert(code: string): void; copy(text: string): void },
+  snippet: string
+): HTMLElement {
+  const line = document.createElement('div');
+  line.className = 'jp-Artifacts-VersionLine';
+  line.dataset.ref = version.ref;
+  const labelNode = document.createElement('span');
+  labelNode.className = 'jp-Artifacts-VersionRef';
+  labelNode.textContent = label;
+  const descriptionNode = document.createElement('span');
+  descriptionNode.className = 'jp-Artifacts-VersionKind';
+  descriptionNode.textContent = description;
+  line.append(
+    labelNode,
+    descriptionNode,
+    button('Insert', () => actions.insert(snippet), 'Insert ja.load(…) into the notebook'),
+    button('Copy', () => actions.copy(version.ref), 'Copy the reference')
+  );
+  return line;
+}

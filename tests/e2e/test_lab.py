@@ -11,10 +11,12 @@ ROW = ".jp-Artifacts-RunRow[data-ref]"
 
 
 def open_sidebar(page: Any, lab: Lab) -> None:
-    page.goto(lab.lab_url())
+    """Open Lab with a fresh layout, wait until it is restored, then show the sidebar."""
+    page.goto(lab.lab_url().replace("lab?", "lab?reset&"))
+    # The launcher opens once the layout is restored; before that a restore can still
+    # switch the left area to another panel.
+    page.locator(".jp-LauncherCard").first.wait_for(timeout=60_000)
     tab = page.locator('li[data-id="jp-artifacts-sidebar"]')
-    tab.wait_for(timeout=60_000)
-    # The layout restorer may have reopened the sidebar; clicking again would close it.
     if "lm-mod-current" not in (tab.get_attribute("class") or ""):
         tab.click()
     page.locator(ROW).first.wait_for(timeout=30_000)

@@ -89,22 +89,15 @@ export class ArtifactsBody extends Widget {
   }
 
   private _version(version: IVersion): HTMLElement {
-    const node = document.createElement('div');
-    node.className = 'jp-Artifacts-VersionLine jp-Artifacts-ArtifactVersion';
-    node.dataset.ref = version.ref;
-    const label = document.createElement('span');
-    label.className = 'jp-Artifacts-VersionRef';
-    label.textContent = `v${version.version}`;
-    const meta = document.createElement('span');
-    meta.className = 'jp-Artifacts-VersionKind';
     const aliases = version.aliases.length ? ` · ${version.aliases.join(', ')}` : '';
-    meta.textContent = `${formatSize(version.size)} · ${formatTime(version.created_at)}${aliases}`;
-    node.append(
-      label,
-      meta,
-      dom.button('Insert', () => this._actions.insert(loadSnippet(version.ref)), 'Insert ja.load(…) into the notebook'),
-      dom.button('Copy', () => this._actions.copy(version.ref), 'Copy the reference')
+    const node = dom.versionLine(
+      version,
+      `v${version.version}`,
+      `${formatSize(version.size)} · ${formatTime(version.created_at)}${aliases}`,
+      this._actions,
+      loadSnippet(version.ref)
     );
+    node.classList.add('jp-Artifacts-ArtifactVersion');
     return node;
   }
 

@@ -138,19 +138,12 @@ export class DetailsBody extends Widget {
     const node = document.createElement('div');
     node.className = 'jp-Artifacts-Version';
     node.dataset.ref = version.ref;
-    const line = document.createElement('div');
-    line.className = 'jp-Artifacts-VersionLine';
-    const label = document.createElement('span');
-    label.className = 'jp-Artifacts-VersionRef';
-    label.textContent = version.ref;
-    const kind = document.createElement('span');
-    kind.className = 'jp-Artifacts-VersionKind';
-    kind.textContent = `${version.kind} · ${formatSize(version.size)}`;
-    line.append(
-      label,
-      kind,
-      dom.button('Insert', () => this._actions.insert(loadSnippet(version.ref)), 'Insert ja.load(…) into the notebook'),
-      dom.button('Copy', () => this._actions.copy(version.ref), 'Copy the reference')
+    const line = dom.versionLine(
+      version,
+      version.ref,
+      `${version.kind} · ${formatSize(version.size)}`,
+      this._actions,
+      loadSnippet(version.ref)
     );
     node.appendChild(line);
     const preview = this._preview(version);
