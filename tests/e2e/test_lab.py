@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from jupyter_artifacts.store import Store
+
 from .conftest import MANY_RUNS, Lab, screenshot
 
 ROW = ".jp-Artifacts-RunRow[data-ref]"
@@ -105,3 +107,24 @@ def test_insert_load_into_notebook(page: Any, lab: Lab) -> None:
         timeout=10_000,
     )
     screenshot(page, "insert-load")
+
+
+def test_live_refresh_shows_new_runs(page: Any, lab: Lab) -> None:
+    """Last in the file: it adds a run to the shared store."""
+    open_sidebar(page, lab)
+    status = page.locator(".jp-Artifacts-RunsStatus")
+    before = int(status.inner_text().split()[0].replace(",", ""))
+    store = Store.open(lab.root / ".artifacts", create=False)
+    try:
+        run = store.create_run("live", notebook_path="live.ipynb", params={"k": 1})
+    finally:
+        store.close()
+    # The sidebar polls the change token every 1.5 s; no reload, no click.
+    page.wait_for_function(
+        f"""() => document.querySelector('.jp-Artifacts-RunsStatus').textContent
+              === '{before + 1:,} runs'""",
+        timeout=10_000,
+    )
+    newest = page.locator(ROW).first
+    assert newest.get_attribute("data-ref") == run.ref
+    assert "running" in newest.inner_text()
