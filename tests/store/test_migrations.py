@@ -52,4 +52,4 @@ def test_migrated_store_keeps_working_and_migrates_once(tmp_path: Path) -> None:
     assert [r[0] for r in store.catalog.query("SELECT version FROM migrations ORDER BY version")] == list(
         range(1, LATEST + 1))
     store.log_metrics([("c" * 32, "acc", 1, 0.99, 31.0)])
-    assert [r.name for r in store.query_runs(order_by="metrics.acc").runs][0] == "third"
+    assert store.query_runs(order_by="metrics.acc").runs[0].name == "third"
