@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -182,7 +183,9 @@ def test_top_level_await(shell: Any, store: Store) -> None:
 def test_unload_removes_every_hook(store_dir: Any) -> None:
     from IPython.core.interactiveshell import InteractiveShell
 
+    main = sys.modules["__main__"]
     ip = InteractiveShell.instance()
+    sys.modules["__main__"] = main
     before = {k: list(v) for k, v in ip.events.callbacks.items()}
     cleanup = list(ip.input_transformers_cleanup)
     ip.run_line_magic("load_ext", "jupyter_artifacts")
