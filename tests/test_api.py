@@ -113,3 +113,19 @@ def test_open_store_becomes_the_default(tmp_path) -> None:
     opened = ja.open_store(tmp_path / "other")
     ja.save("x", "notes")
     assert [v.ref for v in opened.versions("notes")] == ["notes:v1"]
+
+
+def test_nan_and_inf_metrics_are_kept(store: Store) -> None:
+    import math
+
+    with ja.run("diverged") as run:
+        for step, value in enumerate([1.0, float("nan"), 0.5, float("inf"), float("nan")]):
+            ja.log_metric("loss", value, step=step)
+        run.flush()
+        ja.log_metric("only_nan", float("nan"))
+    series = store.metric_series(run.id, "loss")
+    assert len(series) == 5 and math.isnan(series[1][1]) and series[3][1] == math.inf
+    summary = store.metric_summary(run.id)
+    assert math.isnan(summary["loss"]["last"]) and summary["loss"]["min"] == 0.5
+    assert summary["loss"]["max"] == math.inf and summary["loss"]["count"] == 5
+    assert math.isnan(summary["only_nan"]["last"])
