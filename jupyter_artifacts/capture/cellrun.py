@@ -121,7 +121,7 @@ class CellRun:
         for version in self.inputs:
             self.store.record_event(self.active.id, version.id, "input")
         self.stdout, self.stderr = StreamTee(sys.stdout), StreamTee(sys.stderr)
-        sys.stdout, sys.stderr = self.stdout, self.stderr  # type: ignore[assignment]
+        sys.stdout, sys.stderr = self.stdout, self.stderr
         on_publish = self._note_shown_figures if self.options.figures else None
         self.displays = DisplayRecorder(self.shell.display_pub, on_publish).__enter__()
         self.files = FileWatcher([self.store.root]).__enter__()
@@ -212,7 +212,7 @@ class CellRun:
     def _record_figures(self, figure_names: dict[int, str], run_id: str) -> None:
         base = slug(self.active.run.name) if self.active else "cell"
         drawn = list(self.figures)
-        for fig_id, name in figure_names.items():
+        for fig_id in figure_names:
             if not any(id(f) == fig_id for f in drawn):
                 drawn.append(next(v for v in self.shell.user_ns.values() if id(v) == fig_id))
         for i, fig in enumerate(drawn, start=1):

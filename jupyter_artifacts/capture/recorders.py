@@ -35,7 +35,7 @@ class StreamTee:
         if self._size < MAX_STREAM_CHARS and isinstance(text, str):
             self._parts.append(text)
             self._size += len(text)
-        return self._stream.write(text)  # type: ignore[no-any-return]
+        return self._stream.write(text)
 
     def getvalue(self) -> str:
         return "".join(self._parts)

@@ -175,7 +175,8 @@ def test_store_failure_keeps_the_users_work(shell: Any, store: Store, capsys: An
 
 def test_top_level_await(shell: Any, store: Store) -> None:
     shell.autoawait = True
-    result = shell.run_cell("%%track\nimport asyncio\nawait asyncio.sleep(0)\nawaited = 3", store_history=True)
+    code = "%%track\nimport asyncio\nawait asyncio.sleep(0)\nawaited = 3"
+    result = shell.run_cell(code, store_history=True)
     assert result.error_in_exec is None
     assert shell.user_ns["awaited"] == 3
 
