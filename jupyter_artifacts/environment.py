@@ -16,7 +16,7 @@ def python_environment() -> dict[str, Any]:
     """Python version, platform and installed distributions; computed once per process."""
     packages: dict[str, str] = {}
     for dist in metadata.distributions():
-        name = dist.metadata.get("Name")
+        name = dist.name
         if name:
             packages[name.lower()] = dist.version
     return {

@@ -78,7 +78,12 @@ class ActiveRun:
             rows, self._buffer = self._buffer, []
             self._last_flush = time.monotonic()
         if rows:
-            self.store.log_metrics(rows)
+            try:
+                self.store.log_metrics(rows)
+            except BaseException:
+                with self._lock:  # keep the points for the next flush
+                    self._buffer[:0] = rows
+                raise
 
 
 def active_run(required: bool = True) -> ActiveRun | None:

@@ -36,7 +36,8 @@ def _literal(node: ast.AST) -> bool:
     if isinstance(node, ast.Tuple | ast.List | ast.Set):
         return all(_literal(e) for e in node.elts)
     if isinstance(node, ast.Dict):
-        return all(k is not None and _literal(k) and _literal(v) for k, v in zip(node.keys, node.values, strict=False))
+        pairs = zip(node.keys, node.values, strict=False)
+        return all(k is not None and _literal(k) and _literal(v) for k, v in pairs)
     return False
 
 

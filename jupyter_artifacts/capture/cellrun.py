@@ -68,6 +68,7 @@ class CellRun:
         self._input_oids: dict[str, str] = {}
         self._files_before: dict[str, tuple[int, int] | None] = {}
         self._figures_before: dict[int, Any] = {}
+        self._figures_shown: dict[int, tuple[Any, tuple[int, ...]]] = {}
         self.stdout: StreamTee | None = None
         self.stderr: StreamTee | None = None
         self.displays: DisplayRecorder | None = None
@@ -120,8 +121,9 @@ class CellRun:
         for version in self.inputs:
             self.store.record_event(self.active.id, version.id, "input")
         self.stdout, self.stderr = StreamTee(sys.stdout), StreamTee(sys.stderr)
-        sys.stdout, sys.stderr = self.stdout, self.stderr  # type: ignore[assignment]
-        self.displays = DisplayRecorder(self.shell.display_pub).__enter__()
+        sys.stdout, sys.stderr = self.stdout, self.stderr
+        on_publish = self._note_shown_figures if self.options.figures else None
+        self.displays = DisplayRecorder(self.shell.display_pub, on_publish).__enter__()
         self.files = FileWatcher([self.store.root]).__enter__()
 
     # -- after the cell --------------------------------------------------------------
@@ -135,10 +137,14 @@ class CellRun:
         if self.files is not None:
             self.files.__exit__()
 
+    def _note_shown_figures(self) -> None:
+        for fig, state in open_figures().values():
+            self._figures_shown[id(fig)] = (fig, state)
+
     def catch_figures(self) -> None:
         """Called from ``post_execute`` before the inline backend closes the figures."""
         if self.options.figures and self.active is not None:
-            self.figures = figures_drawn(self._figures_before)
+            self.figures = figures_drawn(self._figures_before, list(self._figures_shown.values()))
 
     def record_outputs(self) -> None:
         assert self.active is not None
@@ -206,7 +212,7 @@ class CellRun:
     def _record_figures(self, figure_names: dict[int, str], run_id: str) -> None:
         base = slug(self.active.run.name) if self.active else "cell"
         drawn = list(self.figures)
-        for fig_id, name in figure_names.items():
+        for fig_id in figure_names:
             if not any(id(f) == fig_id for f in drawn):
                 drawn.append(next(v for v in self.shell.user_ns.values() if id(v) == fig_id))
         for i, fig in enumerate(drawn, start=1):

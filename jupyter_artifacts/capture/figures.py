@@ -19,11 +19,17 @@ def open_figures() -> dict[int, tuple[Any, tuple[int, ...]]]:
     return {num: (fig, _state(fig)) for num in plt.get_fignums() if (fig := plt.figure(num))}
 
 
-def figures_drawn(before: dict[int, tuple[Any, tuple[int, ...]]]) -> list[Any]:
-    """Figures created during the cell, plus earlier ones the cell drew on."""
-    drawn = []
-    for num, (fig, state) in open_figures().items():
-        old = before.get(num)
-        if old is None or old[0] is not fig or old[1] != state:
+def figures_drawn(before: dict[int, tuple[Any, tuple[int, ...]]],
+                  shown: list[tuple[Any, tuple[int, ...]]] = ()) -> list[Any]:  # type: ignore[assignment]
+    """Figures created during the cell, plus earlier ones the cell drew on.
+
+    ``shown`` holds figures seen open whenever something was displayed: ``plt.show()``
+    under the inline backend displays and then closes them before the cell ends.
+    """
+    states_before = {id(fig): state for fig, state in before.values()}
+    drawn: list[Any] = []
+    for fig, state in [*shown, *open_figures().values()]:
+        unchanged = states_before.get(id(fig)) == state
+        if not unchanged and all(f is not fig for f in drawn):
             drawn.append(fig)
     return drawn

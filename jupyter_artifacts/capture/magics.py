@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
-from .. import tracking
+from .. import api, tracking
 from ..errors import ArtifactsError
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ class ArtifactsMagics(Magics):
         from .session import parse_options
 
         self.session.begin(parse_options(line), cell, None)
+        assert self.shell is not None
         self.shell.run_cell(cell, store_history=False)
 
     @line_magic
@@ -58,16 +59,12 @@ class ArtifactsMagics(Magics):
             raise UsageError(f"%artifacts {command}: {exc}") from None
 
     def _cmd_ls(self, args: list[str]) -> Any:
-        import jupyter_artifacts as ja
-
         if args:
-            return ja.versions(args[0])
-        return ja.artifacts()
+            return api.versions(args[0])
+        return api.artifacts()
 
     def _cmd_runs(self, args: list[str]) -> Any:
-        import jupyter_artifacts as ja
-
-        return ja.runs(name=args[0] if args else None, limit=50)
+        return api.runs(name=args[0] if args else None, limit=50)
 
     def _cmd_show(self, args: list[str]) -> Any:
         if len(args) != 1:
@@ -79,14 +76,13 @@ class ArtifactsMagics(Magics):
             return store.get_run(args[0])
 
     def _cmd_load(self, args: list[str]) -> Any:
-        import jupyter_artifacts as ja
-
         if len(args) == 3 and args[1] == "as" and args[2].isidentifier():
-            self.shell.user_ns[args[2]] = ja.load(args[0])
+            assert self.shell is not None
+            self.shell.user_ns[args[2]] = api.load(args[0])
             return None
         if len(args) != 1:
             raise UsageError("%artifacts load REF [as VAR]")
-        return ja.load(args[0])
+        return api.load(args[0])
 
     def _cmd_diff(self, args: list[str]) -> Any:
         if len(args) != 2:
@@ -107,20 +103,20 @@ class ArtifactsMagics(Magics):
         return None
 
     def _cmd_panel(self, args: list[str]) -> Any:
-        import jupyter_artifacts as ja
+        from ..widgets import panel
 
-        return ja.panel()
+        return panel()
 
     def _cmd_compare(self, args: list[str]) -> Any:
-        import jupyter_artifacts as ja
-
         if len(args) < 2:
             raise UsageError("%artifacts compare REF REF...")
-        return ja.compare(*args)
+        from ..widgets import compare
+
+        return compare(*args)
 
     def _cmd_lineage(self, args: list[str]) -> Any:
-        import jupyter_artifacts as ja
-
         if len(args) != 1:
             raise UsageError("%artifacts lineage REF")
-        return ja.lineage(args[0])
+        from ..lineage import lineage
+
+        return lineage(args[0])

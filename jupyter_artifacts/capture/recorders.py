@@ -35,7 +35,7 @@ class StreamTee:
         if self._size < MAX_STREAM_CHARS and isinstance(text, str):
             self._parts.append(text)
             self._size += len(text)
-        return self._stream.write(text)  # type: ignore[no-any-return]
+        return self._stream.write(text)
 
     def getvalue(self) -> str:
         return "".join(self._parts)
@@ -50,8 +50,9 @@ class DisplayRecorder:
 
     SKIP_KEY = "jupyter_artifacts"
 
-    def __init__(self, display_pub: Any) -> None:
+    def __init__(self, display_pub: Any, on_publish: Any = None) -> None:
         self._pub = display_pub
+        self._on_publish = on_publish
         self._original = display_pub.publish
         self.outputs: list[dict[str, Any]] = []
 
@@ -63,6 +64,8 @@ class DisplayRecorder:
             if (len(self.outputs) < MAX_DISPLAYS and not (metadata or {}).get(self.SKIP_KEY)
                     and not kwargs.get("update")):
                 self.outputs.append({"data": dict(data), "metadata": dict(metadata or {})})
+            if self._on_publish is not None:
+                self._on_publish()
             return original(data, metadata, *args, **kwargs)
 
         self._had_own = "publish" in vars(self._pub)

@@ -43,7 +43,8 @@ def parse_options(line: str) -> TrackOptions:
                 raise UsageError(f"%%track: {word} needs a value")
             if word in ("--save", "--skip") and not value.isidentifier():
                 raise UsageError(f"%%track: {word} takes a variable name, not {value!r}")
-            {"--tag": opts.tags, "-t": opts.tags, "--save": opts.save, "--skip": opts.skip}[word].append(value)
+            lists = {"--tag": opts.tags, "-t": opts.tags, "--save": opts.save, "--skip": opts.skip}
+            lists[word].append(value)
         elif word == "--no-figures":
             opts.figures = False
         elif word == "--quiet":
@@ -129,7 +130,8 @@ class TrackingSession:
         try:
             parse_options(parts[0])
         except UsageError as exc:
-            return [f"raise __import__('IPython.core.error', fromlist=['UsageError']).UsageError({str(exc)!r})\n"]
+            error = "__import__('IPython.core.error', fromlist=['UsageError']).UsageError"
+            return [f"raise {error}({str(exc)!r})\n"]
         return [*lines[:i], "\n", *lines[i + 1:]]
 
     # -- the hooks -------------------------------------------------------------------

@@ -58,7 +58,8 @@ def _file_summary(path: Path, size: int, media_type: str) -> dict[str, Any]:
         summary["preview"] = head
         if path.suffix.lower() in (".csv", ".tsv"):
             lines = head.splitlines()
-            summary["columns"] = lines[0].split("\t" if path.suffix.lower() == ".tsv" else ",") if lines else []
+            sep = "\t" if path.suffix.lower() == ".tsv" else ","
+            summary["columns"] = lines[0].split(sep) if lines else []
     elif media_type == "application/vnd.apache.parquet":
         with contextlib.suppress(Exception):
             import pyarrow.parquet as pq

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import pickle
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import UnsupportedObjectError, UntrustedPickleError
 from .base import Codec, Encoded, Progress, json_safe, mro_names, type_name
@@ -20,10 +21,8 @@ _SAFE_MODULES = {"sklearn", "numpy", "scipy", "builtins", "collections"}
 
 def _sklearn_summary(model: Any, size: int) -> dict[str, Any]:
     summary: dict[str, Any] = {"type": "model", "class": type_name(model), "size": size}
-    try:
+    with contextlib.suppress(Exception):  # a summary never stops a save
         summary["params"] = json_safe(model.get_params(deep=False))
-    except Exception:
-        pass
     fitted = [a for a in vars(model) if a.endswith("_") and not a.startswith("_")]
     summary["fitted"] = bool(fitted)
     for attr in ("n_features_in_", "classes_", "feature_names_in_"):
@@ -105,7 +104,7 @@ class TorchCodec(Codec):
         is_module = isinstance(obj, torch.nn.Module)
         state = obj.state_dict() if is_module else obj
         with store.objects.writer() as sink:
-            torch.save(state, sink)  # type: ignore[arg-type]
+            torch.save(state, cast(Any, sink))  # a binary sink, though not an IO subclass
         assert sink.oid is not None
         n_params = int(sum(t.numel() for t in state.values() if hasattr(t, "numel")))
         summary = {

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +11,7 @@ from IPython.core.interactiveshell import InteractiveShell
 @pytest.fixture
 def shell(store_dir: Any) -> Iterator[InteractiveShell]:
     """A real IPython shell with ``%load_ext jupyter_artifacts`` done, unloaded afterwards."""
+    main = sys.modules["__main__"]
     ip = InteractiveShell.instance()
     ip.run_cell("import matplotlib; matplotlib.use('agg')")
     ip.run_line_magic("load_ext", "jupyter_artifacts")
@@ -17,6 +19,9 @@ def shell(store_dir: Any) -> Iterator[InteractiveShell]:
     ip.run_line_magic("unload_ext", "jupyter_artifacts")
     ip.run_cell("import matplotlib.pyplot as plt; plt.close('all')")
     ip.reset(new_session=False)
+    # The shell installs its user module as __main__; multiprocessing's spawn (used by
+    # other tests) needs the real one back.
+    sys.modules["__main__"] = main
 
 
 def run(ip: InteractiveShell, code: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -174,7 +175,8 @@ def test_store_failure_keeps_the_users_work(shell: Any, store: Store, capsys: An
 
 def test_top_level_await(shell: Any, store: Store) -> None:
     shell.autoawait = True
-    result = shell.run_cell("%%track\nimport asyncio\nawait asyncio.sleep(0)\nawaited = 3", store_history=True)
+    code = "%%track\nimport asyncio\nawait asyncio.sleep(0)\nawaited = 3"
+    result = shell.run_cell(code, store_history=True)
     assert result.error_in_exec is None
     assert shell.user_ns["awaited"] == 3
 
@@ -182,7 +184,9 @@ def test_top_level_await(shell: Any, store: Store) -> None:
 def test_unload_removes_every_hook(store_dir: Any) -> None:
     from IPython.core.interactiveshell import InteractiveShell
 
+    main = sys.modules["__main__"]
     ip = InteractiveShell.instance()
+    sys.modules["__main__"] = main
     before = {k: list(v) for k, v in ip.events.callbacks.items()}
     cleanup = list(ip.input_transformers_cleanup)
     ip.run_line_magic("load_ext", "jupyter_artifacts")

@@ -43,7 +43,13 @@ def user_outputs(cell: Any) -> list[tuple[str, str]]:
             continue
         kind = output["output_type"]
         if kind == "stream":
-            shown.append((f"stream:{output['name']}", _CELL_FILE.sub("<cell>", _ADDRESS.sub("", output["text"]))))
+            # How a stream is cut into messages depends on flush timing: compare it joined.
+            text = _CELL_FILE.sub("<cell>", _ADDRESS.sub("", output["text"]))
+            name = f"stream:{output['name']}"
+            if shown and shown[-1][0] == name:
+                shown[-1] = (name, shown[-1][1] + text)
+            else:
+                shown.append((name, text))
         elif kind in ("display_data", "execute_result"):
             data = output["data"]
             body = "image" if "image/png" in data else _ADDRESS.sub("", str(data.get("text/plain", "")))

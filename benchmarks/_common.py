@@ -1,0 +1,50 @@
+"""Helpers shared by the benchmark scripts: JSON-line output and scratch stores."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+GB = 1024**3
+
+
+def emit(name: str, value: float, unit: str, target: str | None = None, **extra: Any) -> None:
+    """Print one result as a JSON line: ``{"name", "value", "unit", "target", ...}``."""
+    print(json.dumps({"name": name, "value": round(value, 4), "unit": unit, "target": target, **extra}),
+          flush=True)
+
+
+@contextlib.contextmanager
+def scratch(prefix: str = "ja-bench-") -> Iterator[Path]:
+    """A temporary folder (``$TMPDIR``: it must be on the disk under test), removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def best_of(fn: Callable[[], Any], repeat: int = 5) -> float:
+    """The fastest of ``repeat`` timings of ``fn()`` in seconds (least disturbed by noise)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def median_of(fn: Callable[[], Any], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)

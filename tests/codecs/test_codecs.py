@@ -1,0 +1,188 @@
+"""Every codec round-trips through a real store; unsafe and unsupported objects are refused."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jupyter_artifacts.codecs import export_version, load_version, save_object
+from jupyter_artifacts.errors import UnsupportedObjectError, UntrustedPickleError
+from jupyter_artifacts.store import Store
+
+
+class Opaque:
+    """A plain class: only the pickle codec can store it."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+
+def roundtrip(store: Store, obj: Any, name: str = "thing", **load: Any) -> tuple[Any, Any]:
+    version, created = save_object(store, obj, name)
+    assert created
+    return version, load_version(store, store.resolve(name), **load)
+
+
+def test_dataframe(store: Store) -> None:
+    df = pd.DataFrame({
+        "i": np.arange(5), "f": np.linspace(0, 1, 5), "s": list("abcde"),
+        "t": pd.date_range("2024-01-01", periods=5), "c": pd.Categorical(list("xyxyx")),
+    }, index=pd.Index([10, 11, 12, 13, 14], name="row"))
+    version, back = roundtrip(store, df)
+    pd.testing.assert_frame_equal(back, df)
+    assert (version.kind, version.media_type) == ("dataset", "application/vnd.apache.parquet")
+    assert version.summary["shape"] == [5, 5] and version.summary["columns"] == list("ifstc")
+
+
+def test_dataframe_with_non_string_column_names(store: Store) -> None:
+    df = pd.DataFrame(np.eye(3), columns=[0, 1, 2])
+    _, back = roundtrip(store, df)
+    pd.testing.assert_frame_equal(back, df)
+
+
+@pytest.mark.parametrize("series", [pd.Series([1.5, 2.5], name="loss"), pd.Series([1, 2, 3])])
+def test_series(store: Store, series: pd.Series) -> None:
+    version, back = roundtrip(store, series)
+    pd.testing.assert_series_equal(back, series)
+    assert version.summary["type"] == "Series"
+
+
+def test_unchanged_dataframe_is_not_a_new_version(store: Store) -> None:
+    df = pd.DataFrame({"a": range(100)})
+    v1, _ = save_object(store, df, "d")
+    again, created = save_object(store, df.copy(), "d")
+    assert (again.id, created) == (v1.id, False)
+
+
+@pytest.mark.parametrize("array", [
+    np.arange(12, dtype=np.int32).reshape(3, 4),
+    np.arange(24.0).reshape(4, 6)[:, ::2],  # non-contiguous view
+    np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+    np.array([True, False]),
+    np.zeros((0, 3)),
+])
+def test_numpy(store: Store, array: np.ndarray) -> None:
+    version, back = roundtrip(store, array)
+    np.testing.assert_array_equal(back, array)
+    assert back.dtype == array.dtype
+    assert version.media_type == "application/x-npy"
+
+
+def test_numpy_object_dtype_is_refused_without_pickle(store: Store) -> None:
+    with pytest.raises(UnsupportedObjectError):
+        save_object(store, np.array([{"a": 1}, None], dtype=object), "objs")
+    assert store.list_artifacts() == [] and list(store.objects.iter_oids()) == []
+
+
+def test_sklearn_model_via_skops(store: Store) -> None:
+    from sklearn.ensemble import RandomForestClassifier
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)
+    version, back = roundtrip(store, model)
+    np.testing.assert_array_equal(back.predict(X), model.predict(X))
+    assert (version.kind, version.metadata["format"]) == ("model", "skops")
+    assert version.summary["class"].endswith("RandomForestClassifier")
+
+
+def test_figure_png_and_svg(store: Store) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3])
+    ax.set_title("loss")
+    version, back = roundtrip(store, fig)
+    plt.close(fig)
+    png = back.data if hasattr(back, "data") else back
+    assert png.startswith(b"\x89PNG")
+    svg = store.objects.read_bytes(version.metadata["objects"]["svg"])
+    assert b"<svg" in svg
+    assert (version.kind, version.summary["title"]) == ("figure", "loss")
+
+
+def test_metrics_dict_and_classification_report(store: Store) -> None:
+    from sklearn.metrics import classification_report
+
+    scores = {"accuracy": 0.91, "f1": 0.88}
+    version, back = roundtrip(store, scores, "scores")
+    assert (back, version.kind) == (scores, "metrics")
+    report = classification_report([0, 1, 1, 0], [0, 1, 0, 0], output_dict=True)
+    version, back = roundtrip(store, report, "report")
+    assert (back, version.kind) == (report, "metrics")
+
+
+def test_json_text_and_html(store: Store) -> None:
+    from IPython.display import HTML
+
+    config = {"lr": "adaptive", "layers": [64, 32]}
+    assert roundtrip(store, config, "config")[1] == config
+    version, back = roundtrip(store, "line 1\nline 2\n", "log")
+    assert (back, version.kind) == ("line 1\nline 2\n", "text")
+    version, back = roundtrip(store, HTML("<b>shap</b>"), "explain")
+    assert (back.data, version.kind, version.media_type) == ("<b>shap</b>", "report", "text/html")
+
+
+def test_file_and_export(store: Store, tmp_path: Path) -> None:
+    src = tmp_path / "train.csv"
+    src.write_text("a,b\n1,2\n")
+    version, back = roundtrip(store, src, "train")
+    assert Path(back).read_text() == "a,b\n1,2\n"
+    assert version.kind == "dataset"
+    out = tmp_path / "out"
+    out.mkdir()
+    assert export_version(store, version, out).read_text() == "a,b\n1,2\n"
+
+
+def test_directory_tree(store: Store, tmp_path: Path) -> None:
+    logdir = tmp_path / "logs"
+    (logdir / "run1").mkdir(parents=True)
+    (logdir / "run1" / "events.out").write_bytes(b"\x00\x01")
+    (logdir / "README").write_text("tb")
+    version, back = roundtrip(store, logdir, "tensorboard")
+    assert (back / "run1" / "events.out").read_bytes() == b"\x00\x01"
+    assert (back / "README").read_text() == "tb"
+    assert version.summary["files"] == 2
+    assert store.verify().ok
+
+
+def test_pickle_is_refused_unless_trusted(store: Store) -> None:
+    version, _ = save_object(store, Opaque(7), "opaque")
+    assert version.summary["pickle"] is True
+    with pytest.raises(UntrustedPickleError):
+        load_version(store, version)
+    assert load_version(store, version, trust=True).value == 7
+
+
+def test_pickle_can_be_disallowed(store: Store) -> None:
+    with pytest.raises(UnsupportedObjectError, match="Opaque"):
+        save_object(store, Opaque(1), "opaque", allow_pickle=False)
+
+
+def test_unsupported_object_names_its_type_and_writes_nothing(store: Store) -> None:
+    with pytest.raises(UnsupportedObjectError, match=r"_thread\.lock|lock"):
+        save_object(store, threading.Lock(), "lock")
+    assert store.list_artifacts() == []
+    assert list(store.objects.iter_oids()) == []
+    assert not any(store.objects.tmp_dir.iterdir())
+
+
+@pytest.mark.parametrize("first, second", [
+    (pd.DataFrame({0: [1, 2]}), pd.DataFrame({"0": [1, 2]})),
+    (pd.DataFrame({"a": [1, 2]}), pd.DataFrame({"a": [1, 2]}).rename_axis("row")),
+    (pd.DataFrame({"c": pd.Categorical(["x", "y"], categories=["x", "y"])}),
+     pd.DataFrame({"c": pd.Categorical(["x", "y"], categories=["y", "x"])})),
+])
+def test_frames_that_differ_only_in_layout_are_new_versions(store: Store, first, second) -> None:
+    save_object(store, first, "d")
+    version, created = save_object(store, second, "d")
+    assert (version.ref, created) == ("d:v2", True)
+    pd.testing.assert_frame_equal(load_version(store, version), second)
