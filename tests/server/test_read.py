@@ -110,3 +110,21 @@ async def test_changes_token_moves_on_write(api: Fetch, ids: dict[str, Any], sto
     assert after["token"] != before["token"]
     status = validate(body(await api("status")), "status.json")
     assert status["store"] == str(store_root) and status["allow_writes"] is False
+
+
+async def test_nan_and_infinity_become_null(api: Fetch, ids: dict[str, Any], store_root: Any) -> None:
+    from jupyter_artifacts.store import Store
+
+    store = Store.open(store_root, create=False)
+    try:
+        run = store.create_run("unstable")
+        store.log_metrics([(run.id, "loss", 0, float("nan"), 1.0), (run.id, "loss", 1, 0.5, 2.0),
+                           (run.id, "grad", 0, float("inf"), 1.0)])
+    finally:
+        store.close()
+    response = await api(f"runs/{run.ref}")
+    assert b"NaN" not in response.body and b"Infinity" not in response.body
+    detail = validate(body(response), "run.json")
+    assert detail["run"]["metrics"]["grad"] is None
+    series = validate(body(await api(f"runs/{run.ref}/metrics/loss")), "metric-series.json")
+    assert [p[1] for p in series["points"]] == [None, 0.5]
