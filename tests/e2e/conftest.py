@@ -6,12 +6,10 @@ import json
 import os
 import secrets
 import socket
-import struct
 import subprocess
 import sys
 import time
 import urllib.request
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from jupyter_artifacts.codecs import save_object
 from jupyter_artifacts.store import ENV_VAR, Store
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,19 +42,21 @@ class Lab:
         return f"{self.url}lab?token={self.token}"
 
 
-def png(width: int, height: int) -> bytes:
-    """A valid RGB PNG of a diagonal gradient (made here, so the test needs no files)."""
-    rows = b"".join(
-        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 128))
-        for y in range(height)
-    )
+def _rich_objects() -> tuple[Any, Any, Any]:
+    import matplotlib
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from IPython.display import HTML
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + \
-        chunk(b"IEND", b"")
+    figure, axes = plt.subplots(figsize=(3, 2))
+    axes.imshow([[5, 1], [2, 7]])
+    features = pd.DataFrame({"petal_length": [1.4, 4.7], "species": ["setosa", "versicolor"]})
+    # The script proves reports may run scripts (inside the sandbox).
+    report = HTML('<div id="out">static</div>'
+                  "<script>document.getElementById('out').textContent = 'scripted'</script>")
+    return figure, features, report
 
 
 def populate(root: Path) -> None:
@@ -68,7 +69,7 @@ def populate(root: Path) -> None:
                                    params={"seed": i}, started_at=start + i)
             store.log_metrics([(run.id, "acc", None, (i % 100) / 100, start + i)])
             store.finish_run(run.id, "ok", ended_at=start + i + 0.5)
-        oid, size, _ = store.objects.put_bytes(png(64, 48))
+        figure, features, report = _rich_objects()
         for n, lr in enumerate((0.1, 0.01)):
             t = start + MANY_RUNS + 10 * n
             run = store.create_run("train", notebook_path="train.ipynb", tags=["e2e"],
@@ -77,8 +78,11 @@ def populate(root: Path) -> None:
             store.log_metrics([(run.id, "loss", s, (1 + n) / (s + 1), t + s) for s in range(50)])
             store.log_metrics([(run.id, "acc", None, 0.9 + n / 50, t + 5)])
             if n == 1:
-                store.add_version("confusion", oid=oid, kind="figure", media_type="image/png",
-                                  codec="png", size=size, run_id=run.id)
+                # Real codecs: a matplotlib figure, a DataFrame input, an HTML report.
+                save_object(store, figure, "confusion", run_id=run.id)
+                save_object(store, report, "report", run_id=run.id)
+                save_object(store, features, "features")
+                store.record_event(run.id, "features:v1", "input")
             store.finish_run(run.id, "ok", ended_at=t + 5)
     finally:
         store.close()

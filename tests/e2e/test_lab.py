@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from playwright.sync_api import expect
+
 from jupyter_artifacts.store import Store
 
 from .conftest import MANY_RUNS, Lab, screenshot
@@ -62,8 +64,14 @@ def test_run_details_and_compare(page: Any, lab: Lab) -> None:
     figure = page.locator("img.jp-Artifacts-Figure")
     figure.wait_for(timeout=10_000)
     page.wait_for_function(
-        "() => document.querySelector('img.jp-Artifacts-Figure').naturalWidth === 64"
+        "() => document.querySelector('img.jp-Artifacts-Figure').naturalWidth > 100"
     )
+    report = page.locator("iframe.jp-Artifacts-Report")
+    assert report.get_attribute("sandbox") == "allow-scripts"
+    out = page.frame_locator("iframe.jp-Artifacts-Report").locator("#out")
+    expect(out).to_have_text("scripted", timeout=10_000)
+    table = page.locator(".jp-Artifacts-Frame table")
+    assert "petal_length" in table.inner_text() and "versicolor" in table.inner_text()
     page.locator(".jp-Artifacts-Chart.jp-mod-sparkline path.jp-Artifacts-Curve").first.wait_for()
     screenshot(page, "sidebar-details")
 
