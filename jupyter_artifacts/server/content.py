@@ -6,6 +6,7 @@ import re
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
+from tornado.iostream import StreamClosedError
 
 from .base import ArtifactsHandler
 
@@ -47,9 +48,12 @@ class VersionContentHandler(ArtifactsHandler):
             filename = _SAFE_FILENAME.sub("_", f"{version.name}-v{version.version}")
             disposition = "attachment" if self.get_argument("download", "") else "inline"
             self.set_header("Content-Disposition", f'{disposition}; filename="{filename}"')
-            while chunk := fh.read(CHUNK_SIZE):
-                self.write(chunk)
-                await self.flush()
+            try:
+                while chunk := fh.read(CHUNK_SIZE):
+                    self.write(chunk)
+                    await self.flush()
+            except StreamClosedError:
+                return  # The client went away (closed tab, cancelled download).
         await self.finish()
 
 
