@@ -162,3 +162,22 @@ export function loadSnippet(ref: string): string {
 export function fetchVersions(name: string): Promise<{ name: string; versions: IVersion[] }> {
   return requestAPI(`artifacts/${encodeURIComponent(name)}`);
 }
+
+export interface ILineageNode {
+  id: string;
+  type: 'run' | 'version';
+  label: string;
+  ref: string;
+  stale?: boolean;
+  latest?: boolean;
+}
+
+export interface ILineage {
+  root: string;
+  nodes: ILineageNode[];
+  edges: { source: string; target: string; type: 'input' | 'output' }[];
+}
+
+export function fetchLineage(ref: string, depth = 2): Promise<ILineage> {
+  return requestAPI<ILineage>(`lineage/${encodeURIComponent(ref)}?depth=${depth}`);
+}

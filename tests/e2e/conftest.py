@@ -84,6 +84,8 @@ def populate(root: Path) -> None:
                 save_object(store, features, "features")
                 store.record_event(run.id, "features:v1", "input")
             store.finish_run(run.id, "ok", ended_at=t + 5)
+        # New data after the newest run: its figure and report are now stale.
+        save_object(store, features.assign(petal_length=[1.5, 4.8]), "features")
     finally:
         store.close()
 

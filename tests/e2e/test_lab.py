@@ -73,6 +73,9 @@ def test_run_details_and_compare(page: Any, lab: Lab) -> None:
     table = page.locator(".jp-Artifacts-Frame table")
     assert "petal_length" in table.inner_text() and "versicolor" in table.inner_text()
     page.locator(".jp-Artifacts-Chart.jp-mod-sparkline path.jp-Artifacts-Curve").first.wait_for()
+    lineage = page.locator(".jp-Artifacts-Lineage")
+    expect(lineage).to_contain_text(f"features:v1 → train (run-{total})", timeout=10_000)
+    expect(lineage.locator(".jp-mod-stale").first).to_have_text("confusion:v1")
     screenshot(page, "sidebar-details")
 
     for ref in (f"run-{total}", f"run-{total - 1}"):

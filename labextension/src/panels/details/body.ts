@@ -4,7 +4,7 @@
  */
 import { Widget } from '@lumino/widgets';
 
-import { IRunDetail, IVersion, fetchSeries, loadSnippet } from '../../api';
+import { ILineage, IRunDetail, IVersion, fetchLineage, fetchSeries, loadSnippet } from '../../api';
 import { IArtifactsActions } from '../../actions';
 import { formatDuration, formatNumber, formatSize, formatTime } from '../../format';
 import * as dom from '../../dom';
@@ -97,6 +97,12 @@ export class DetailsBody extends Widget {
     if (detail.inputs.length) {
       sections.push(dom.section('Inputs', ...detail.inputs.map(v => this._version(v))));
     }
+    if (detail.inputs.length || detail.outputs.length) {
+      const lineage = document.createElement('div');
+      lineage.className = 'jp-Artifacts-Lineage';
+      void fetchLineage(run.id).then(graph => lineage.replaceChildren(...this._lineage(graph)));
+      sections.push(dom.section('Lineage', lineage));
+    }
     if (run.code) {
       sections.push(dom.section('Code', dom.pre(run.code)));
     }
@@ -132,6 +138,34 @@ export class DetailsBody extends Widget {
       }
     });
     return table;
+  }
+
+  /**
+   * One line per edge (`features:v1 → train (run-3)`); stale versions are marked, runs open.
+   */
+  private _lineage(graph: ILineage): HTMLElement[] {
+    const nodes = new Map(graph.nodes.map(n => [n.id, n]));
+    const label = (id: string): HTMLElement => {
+      const node = nodes.get(id);
+      const span = document.createElement('span');
+      span.className = 'jp-Artifacts-LineageNode';
+      span.textContent = node?.label ?? id;
+      if (node?.stale) {
+        span.classList.add('jp-mod-stale');
+        span.title = 'Stale: an input it was made from has a newer version';
+      }
+      if (node?.type === 'run' && id !== graph.root) {
+        span.classList.add('jp-mod-link');
+        span.addEventListener('click', () => void this._model.show(node.ref));
+      }
+      return span;
+    };
+    return graph.edges.map(edge => {
+      const line = document.createElement('div');
+      line.className = 'jp-Artifacts-LineageEdge';
+      line.append(label(edge.source), ' → ', label(edge.target));
+      return line;
+    });
   }
 
   private _version(version: IVersion): HTMLElement {
