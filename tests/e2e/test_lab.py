@@ -48,6 +48,11 @@ def test_runs_listed_virtualised_and_filterable(page: Any, lab: Lab) -> None:
         "() => document.querySelector('.jp-Artifacts-RunsStatus').textContent === '2 runs'"
     )
     assert page.locator(ROW).count() == 2
+    # Sorts by the metrics seen on screen are offered.
+    page.locator(".jp-Artifacts-Filter-sort").select_option("metrics.acc")
+    expect(page.locator(ROW).first).to_have_attribute("data-ref", f"run-{total - 1}")
+    page.locator(".jp-Artifacts-Filter-sort").select_option("-metrics.acc")
+    expect(page.locator(ROW).first).to_have_attribute("data-ref", f"run-{total}")
     screenshot(page, "sidebar-runs")
 
 
@@ -75,7 +80,9 @@ def test_run_details_and_compare(page: Any, lab: Lab) -> None:
     page.locator(".jp-Artifacts-Chart.jp-mod-sparkline path.jp-Artifacts-Curve").first.wait_for()
     lineage = page.locator(".jp-Artifacts-Lineage")
     expect(lineage).to_contain_text(f"features:v1 → train (run-{total})", timeout=10_000)
-    expect(lineage.locator(".jp-mod-stale").first).to_have_text("confusion:v1")
+    stale = lineage.locator(".jp-mod-stale")
+    expect(stale).to_have_count(2)
+    assert sorted(stale.all_inner_texts()) == ["confusion:v1", "report:v1"]
     screenshot(page, "sidebar-details")
 
     for ref in (f"run-{total}", f"run-{total - 1}"):

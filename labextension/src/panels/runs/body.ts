@@ -91,6 +91,7 @@ export class RunsBody extends Widget {
       );
     }
     this._spacer.replaceChildren(...rows);
+    Private.addMetricSorts(this.node, rows.map(node => model.row(Number(node.dataset.index))));
     const topRow = model.row(Math.floor(top / ROW_HEIGHT));
     this._groupHeader.textContent = topRow ? Private.notebookLabel(topRow) : '';
   }
@@ -191,6 +192,33 @@ namespace Private {
       ['name', 'Name']
     ]);
     return bar;
+  }
+
+  /**
+   * Offer "by <metric>" sorts for the metric keys of the rows on screen, once each.
+   */
+  export function addMetricSorts(root: HTMLElement, rows: (IRunRow | undefined)[]): void {
+    const select = root.querySelector('.jp-Artifacts-Filter-sort') as HTMLSelectElement | null;
+    if (!select) {
+      return;
+    }
+    const known = new Set([...select.options].map(option => option.value));
+    for (const row of rows) {
+      for (const key of Object.keys(row?.metrics ?? {})) {
+        for (const [value, text] of [
+          [`-metrics.${key}`, `${key}: high first`],
+          [`metrics.${key}`, `${key}: low first`]
+        ]) {
+          if (!known.has(value)) {
+            known.add(value);
+            const option = document.createElement('option');
+            option.value = value;
+            option.textContent = text;
+            select.appendChild(option);
+          }
+        }
+      }
+    }
   }
 
   export function notebookLabel(row: IRunRow): string {
