@@ -21,13 +21,22 @@ def store_bytes(root: Path) -> int:
     return sum(p.stat().st_size for p in (root / "objects").rglob("*") if p.is_file())
 
 
-def timed(ip, code: str, repeat: int) -> float:  # type: ignore[no-untyped-def]
+def timed(ip, code: str, repeat: int, background: list[float] | None = None) -> float:  # type: ignore[no-untyped-def]
+    """Median time until the cell returns; models saved in the background are waited for
+    after the clock stops (a user's next cell comes seconds later), and that wait is
+    reported separately in ``background``."""
+    from jupyter_artifacts.capture.background import wait_pending
+
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         result = ip.run_cell(code, store_history=True)
         times.append(time.perf_counter() - start)
         assert result.error_in_exec is None, result.error_in_exec
+        start = time.perf_counter()
+        wait_pending()
+        if background is not None:
+            background.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
@@ -51,9 +60,10 @@ def main() -> None:
         body = "model = RandomForestClassifier(n_estimators=n_estimators, random_state=0).fit(X, y)\n" \
                "acc = model.score(X, y)"
         plain = timed(ip, body, 5)
-        tracked = timed(ip, "%%track --quiet train\n" + body, 5)
+        deferred: list[float] = []
+        tracked = timed(ip, "%%track --quiet train\n" + body, 5, deferred)
         emit("track_small_model_overhead", (tracked - plain) / plain * 100, "%", "< 5 %",
-             cell_seconds=round(plain, 3))
+             cell_seconds=round(plain, 3), background_save_seconds=round(statistics.median(deferred), 3))
 
         ip.run_cell("import numpy as np, pandas as pd\n"
                     f"df = pd.DataFrame(np.random.default_rng(0).random(({GB // 8 // 16}, 16)), "

@@ -6,12 +6,15 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import tracking
 from ..errors import ArtifactsError
 from ..store import ArtifactVersion, Store
+from . import background
 from .analysis import CellNames
 from .figures import figures_drawn, open_figures
 from .linking import VersionLinker, file_artifact_name
@@ -60,6 +63,8 @@ class CellRun:
         self.params: dict[str, Any] = {}
         self.inputs: list[ArtifactVersion] = []
         self.outputs: list[tuple[ArtifactVersion, bool]] = []
+        self.deferred: list[tuple[str, Future[tuple[ArtifactVersion, bool]]]] = []
+        self._to_defer: list[tuple[str, Callable[[], Future[tuple[ArtifactVersion, bool]]]]] = []
         self.metrics: dict[str, float] = {}
         self.figures: list[Any] = []
         self.active: tracking.ActiveRun | None = None
@@ -197,6 +202,9 @@ class CellRun:
         return True  # datasets: content comparison happens by oid in _save_output
 
     def _save_output(self, value: Any, name: str, run_id: str, kind: str | None) -> None:
+        if kind == "model" and background.can_defer(value):
+            self._to_defer.append((name, self.linker.deferred_output_version(value, name, run_id, kind)))
+            return
         try:
             version, created = self.linker.output_version(value, name, run_id, kind)
         except (ArtifactsError, OSError, ValueError, TypeError) as exc:
@@ -270,6 +278,26 @@ class CellRun:
                             metadata={"media_types": sorted(data)})
         if bundles:
             save_object(self.store, {"outputs": bundles}, f"{base}/outputs", kind="log", run_id=run_id)
+
+    @property
+    def pending_names(self) -> list[str]:
+        return [name for name, _ in self._to_defer] + [name for name, _ in self.deferred]
+
+    def start_deferred(self) -> Future[tuple[ArtifactVersion, bool]] | None:
+        """Start the background saves (after the run is closed, so they compete with nothing);
+        return the last one's future."""
+        self.deferred += [(name, start()) for name, start in self._to_defer]
+        self._to_defer = []
+        return self.deferred[-1][1] if self.deferred else None
+
+    def collect_deferred(self) -> None:
+        """Move finished background saves into ``outputs`` (or ``warnings``)."""
+        for name, future in self.deferred:
+            try:
+                self.outputs.append(future.result())
+            except Exception as exc:
+                self.warn(f"skipped {name}", exc)
+        self.deferred = []
 
     def finish(self, error: BaseException | None) -> None:
         if self.active is not None:

@@ -182,7 +182,7 @@ class TrackingSession:
             })
             self._attach_live_curve(cell)
             self.current = cell
-        except Exception as exc:
+        except Exception as exc:  # tracking must never stop the user's cell
             self.current = None
             self._warn(f"this cell runs untracked ({type(exc).__name__}: {exc})")
 
@@ -216,7 +216,7 @@ class TrackingSession:
         try:
             if error is None or cell.options.save:
                 cell.record_outputs()
-        except Exception as exc:
+        except Exception as exc:  # keep the run; report what could not be captured
             cell.warn("outputs not fully recorded", exc)
         try:
             cell.finish(error)
@@ -225,19 +225,41 @@ class TrackingSession:
             return
         if not cell.options.quiet and cell.active is not None:
             self._show_summary(cell)
+            return
+        last = cell.start_deferred()
+        if last is not None:
+            last.add_done_callback(lambda _: self._quiet_report(cell))
         elif cell.warnings:
+            self._warn("; ".join(cell.warnings))
+
+    def _quiet_report(self, cell: CellRun) -> None:
+        cell.collect_deferred()
+        if cell.warnings:
             self._warn("; ".join(cell.warnings))
 
     def _show_summary(self, cell: CellRun) -> None:
         from IPython.display import display
 
+        handle = display(self._summary_bundle(cell), raw=True, metadata={"jupyter_artifacts": True},
+                         display_id=True)
+        last = cell.start_deferred()
+        if last is not None and handle is not None:
+            # Models are being stored in the background: redraw the summary when they are.
+            def redraw(_: object) -> None:
+                cell.collect_deferred()
+                handle.update(self._summary_bundle(cell), raw=True, metadata={"jupyter_artifacts": True})
+
+            last.add_done_callback(redraw)
+
+    @staticmethod
+    def _summary_bundle(cell: CellRun) -> dict[str, str]:
         run = cell.active.run  # type: ignore[union-attr]
-        bundle = {
-            "text/plain": summary_text(run, cell.outputs, cell.metrics),
+        pending = cell.pending_names
+        return {
+            "text/plain": summary_text(run, cell.outputs, cell.metrics, pending),
             "text/html": summary_html(run, cell.outputs, cell.inputs, cell.metrics, cell.params,
-                                      cell.warnings),
+                                      cell.warnings, pending),
         }
-        display(bundle, raw=True, metadata={"jupyter_artifacts": True})
 
     @staticmethod
     def _warn(message: str) -> None:
