@@ -41,6 +41,7 @@ def timed(ip, code: str, repeat: int, background: list[float] | None = None) -> 
 
 
 def main() -> None:
+    home = os.getcwd()
     with scratch() as folder:
         os.environ["JUPYTER_ARTIFACTS_DIR"] = str(folder / ".artifacts")
         os.chdir(folder)
@@ -83,6 +84,7 @@ def main() -> None:
         emit("track_rerun_1gb_dataframe_added_s", rerun - plain, "s", f"<= hashing once ({hash_once:.3f} s)",
              hash_seconds=round(hash_once, 3))
         ip.run_line_magic("unload_ext", "jupyter_artifacts")
+        os.chdir(home)
 
 
 if __name__ == "__main__":

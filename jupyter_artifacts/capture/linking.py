@@ -24,8 +24,10 @@ class VersionLinker:
     model is not re-serialised every cell; files by (size, mtime).
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, progress: Callable[[str, Any], Any] | None = None) -> None:
         self.store = store
+        # Makes a progress callback for a large value (None: no progress shown).
+        self.progress = progress or (lambda name, value: None)
         self._objects: dict[int, tuple[weakref.ref[Any] | None, Any, str]] = {}
         self._files: dict[str, tuple[int, int, str]] = {}
         self._deferred: dict[int, Future[tuple[ArtifactVersion, bool]]] = {}
@@ -53,7 +55,8 @@ class VersionLinker:
         """The stored version with this content (any version of ``name``), stored if new."""
         if (known := self._remembered(value)) is not None:
             return known
-        codec, encoded = encode(value, self.store, allow_pickle=False)
+        codec, encoded = encode(value, self.store, allow_pickle=False,
+                                progress=self.progress(name, value))
         same = [v for v in self.store.find_versions_by_oid(encoded.oid) if v.name == name]
         if same:
             version = same[0]
@@ -69,7 +72,7 @@ class VersionLinker:
                        kind: str | None = None) -> tuple[ArtifactVersion, bool]:
         """Store ``value`` as an output of ``run_id``; a new version only if content changed."""
         version, created = save_object(self.store, value, name, kind=kind, run_id=run_id,
-                                       allow_pickle=False)
+                                       allow_pickle=False, progress=self.progress(name, value))
         self._remember(value, version)
         return version, created
 
@@ -100,7 +103,8 @@ class VersionLinker:
         known = self._files.get(path)
         if known and known[:2] == (st.st_size, st.st_mtime_ns) and run_id is None:
             return self.store.get_version(known[2]), False
-        version, created = save_object(self.store, Path(path), name, run_id=run_id)
+        version, created = save_object(self.store, Path(path), name, run_id=run_id,
+                                       progress=self.progress(name, Path(path)))
         self._files[path] = (st.st_size, st.st_mtime_ns, version.id)
         return version, created
 

@@ -138,7 +138,9 @@ class TrackingSession:
     def _store(self) -> Any:
         store = tracking.default_store()
         if self._linker is None or self._linker.store is not store:
-            self._linker = VersionLinker(store)
+            from .progress import progress_for
+
+            self._linker = VersionLinker(store, progress_for)
         return store
 
     def notebook_path(self) -> str | None:

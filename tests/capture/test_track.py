@@ -215,3 +215,16 @@ def test_models_are_stored_from_a_snapshot_of_the_cells_end(shell: Any, store: S
     assert stored.named_steps["logisticregression"].C == 1.0
     assert (stored.predict(X := shell.user_ns["X"]) == shell.user_ns["y"]).mean() > 0.8
     assert stored.named_steps["standardscaler"].mean_[0] == pytest.approx(X[:, 0].mean())
+
+
+def test_large_objects_show_a_progress_bar(shell: Any, store: Store, monkeypatch: Any) -> None:
+    from jupyter_artifacts.capture import progress
+
+    monkeypatch.setattr(progress, "LARGE", 1024 * 1024)
+    seen: list[int] = []
+    original = progress.ProgressBar.__call__
+    monkeypatch.setattr(progress.ProgressBar, "__call__", lambda self, done: (seen.append(done),
+                                                                              original(self, done)))
+    run(shell, "%%track big\nimport numpy as np\nbig = np.ones((64, 1024, 1024), dtype=np.uint8)")
+    assert seen and seen[-1] >= 64 * 1024 * 1024 and seen == sorted(seen)
+    assert store.resolve("big").size >= 64 * 1024 * 1024
