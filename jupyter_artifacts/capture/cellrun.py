@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -68,6 +67,8 @@ class CellRun:
         self.metrics: dict[str, float] = {}
         self.figures: list[Any] = []
         self.active: tracking.ActiveRun | None = None
+        self.notebook: str | None = None
+        self.curve: Any = None  # the live metric curve, once the cell logs a metric
         self._before: dict[str, Any] = {}
         self._signatures: dict[str, Any] = {}
         self._input_oids: dict[str, str] = {}
@@ -210,12 +211,10 @@ class CellRun:
         except (ArtifactsError, OSError, ValueError, TypeError) as exc:
             self.warn(f"skipped {name} ({type(value).__name__})", exc)
             return
-        if self._input_oids.get(name) == version.oid and name not in self.names_stores():
+        rebound = self.names is not None and name in self.names.stores
+        if self._input_oids.get(name) == version.oid and not rebound:
             return  # read and handed back unchanged: an input, not an output
         self.outputs.append((version, created))
-
-    def names_stores(self) -> set[str]:
-        return set(self.names.stores) if self.names else set()
 
     def _record_figures(self, figure_names: dict[int, str], run_id: str) -> None:
         base = slug(self.active.run.name) if self.active else "cell"
@@ -303,7 +302,3 @@ class CellRun:
         if self.active is not None:
             tracking.end_run(self.active, error)
             self.active.run = self.store.get_run(self.active.id)
-
-    @staticmethod
-    def elapsed_since(start: float) -> float:
-        return time.perf_counter() - start

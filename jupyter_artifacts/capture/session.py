@@ -171,7 +171,7 @@ class TrackingSession:
             assert self._linker is not None
             names = analyse(self.shell.transform_cell(body))
             cell = CellRun(self.shell, store, self._linker, options, body, names)
-            cell.notebook = notebook = self.notebook_path()  # type: ignore[attr-defined]
+            cell.notebook = notebook = self.notebook_path()
             cell.note_inputs()
             commit, dirty = self._git_state(os.path.dirname(os.path.abspath(notebook or "x")))
             env = python_environment()
@@ -196,7 +196,7 @@ class TrackingSession:
         meta = {"jupyter_artifacts": True}
         curve = LiveCurve(lambda svg: display(HTML(svg), display_id=True, metadata=meta),
                           lambda handle, svg: handle.update(HTML(svg), metadata=meta))
-        cell.curve = curve  # type: ignore[attr-defined]
+        cell.curve = curve
         cell.active.listeners.append(curve.on_metric)
 
     def post_execute(self) -> None:
@@ -211,9 +211,8 @@ class TrackingSession:
         if cell is None:
             return
         cell.stop_recording()
-        curve = getattr(cell, "curve", None)
-        if curve is not None:
-            curve.close()
+        if cell.curve is not None:
+            cell.curve.close()
         error = result.error_in_exec or result.error_before_exec
         try:
             if error is None or cell.options.save:
