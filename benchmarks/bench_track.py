@@ -21,17 +21,27 @@ def store_bytes(root: Path) -> int:
     return sum(p.stat().st_size for p in (root / "objects").rglob("*") if p.is_file())
 
 
-def timed(ip, code: str, repeat: int) -> float:  # type: ignore[no-untyped-def]
+def timed(ip, code: str, repeat: int, background: list[float] | None = None) -> float:  # type: ignore[no-untyped-def]
+    """Median time until the cell returns; models saved in the background are waited for
+    after the clock stops (a user's next cell comes seconds later), and that wait is
+    reported separately in ``background``."""
+    from jupyter_artifacts.capture.background import wait_pending
+
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         result = ip.run_cell(code, store_history=True)
         times.append(time.perf_counter() - start)
         assert result.error_in_exec is None, result.error_in_exec
+        start = time.perf_counter()
+        wait_pending()
+        if background is not None:
+            background.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
 def main() -> None:
+    home = os.getcwd()
     with scratch() as folder:
         os.environ["JUPYTER_ARTIFACTS_DIR"] = str(folder / ".artifacts")
         os.chdir(folder)
@@ -51,9 +61,10 @@ def main() -> None:
         body = "model = RandomForestClassifier(n_estimators=n_estimators, random_state=0).fit(X, y)\n" \
                "acc = model.score(X, y)"
         plain = timed(ip, body, 5)
-        tracked = timed(ip, "%%track --quiet train\n" + body, 5)
+        deferred: list[float] = []
+        tracked = timed(ip, "%%track --quiet train\n" + body, 5, deferred)
         emit("track_small_model_overhead", (tracked - plain) / plain * 100, "%", "< 5 %",
-             cell_seconds=round(plain, 3))
+             cell_seconds=round(plain, 3), background_save_seconds=round(statistics.median(deferred), 3))
 
         ip.run_cell("import numpy as np, pandas as pd\n"
                     f"df = pd.DataFrame(np.random.default_rng(0).random(({GB // 8 // 16}, 16)), "
@@ -73,6 +84,7 @@ def main() -> None:
         emit("track_rerun_1gb_dataframe_added_s", rerun - plain, "s", f"<= hashing once ({hash_once:.3f} s)",
              hash_seconds=round(hash_once, 3))
         ip.run_line_magic("unload_ext", "jupyter_artifacts")
+        os.chdir(home)
 
 
 if __name__ == "__main__":

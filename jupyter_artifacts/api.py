@@ -24,6 +24,10 @@ def open_store(path: str | os.PathLike[str] | None = None) -> Store:
 
 
 def _store() -> Store:
+    # Models from tracked cells may still be being stored in the background: settle first.
+    deferred = sys.modules.get("jupyter_artifacts.capture.background")
+    if deferred is not None:
+        deferred.wait_pending()
     active = tracking.active_run(required=False)
     return active.store if active else tracking.default_store()
 

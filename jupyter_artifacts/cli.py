@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import ArtifactsError
+from .errors import ArtifactsError, NotFoundError
 from .store import Store
 
 
@@ -67,7 +67,7 @@ def cmd_runs(store: Store, args: argparse.Namespace) -> None:
 def cmd_show(store: Store, args: argparse.Namespace) -> None:
     try:
         version = store.resolve(args.ref)
-    except ArtifactsError:
+    except NotFoundError:  # not a version: maybe a run (ambiguity still reports its candidates)
         run = store.get_run(args.ref)
         data = run.to_dict()
         data["metrics"] = store.metric_summary(run.id)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import re
 import sys
-import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import tracking
 from ..errors import ArtifactsError
 from ..store import ArtifactVersion, Store
+from . import background
 from .analysis import CellNames
 from .figures import figures_drawn, open_figures
 from .linking import VersionLinker, file_artifact_name
@@ -60,9 +62,13 @@ class CellRun:
         self.params: dict[str, Any] = {}
         self.inputs: list[ArtifactVersion] = []
         self.outputs: list[tuple[ArtifactVersion, bool]] = []
+        self.deferred: list[tuple[str, Future[tuple[ArtifactVersion, bool]]]] = []
+        self._to_defer: list[tuple[str, Callable[[], Future[tuple[ArtifactVersion, bool]]]]] = []
         self.metrics: dict[str, float] = {}
         self.figures: list[Any] = []
         self.active: tracking.ActiveRun | None = None
+        self.notebook: str | None = None
+        self.curve: Any = None  # the live metric curve, once the cell logs a metric
         self._before: dict[str, Any] = {}
         self._signatures: dict[str, Any] = {}
         self._input_oids: dict[str, str] = {}
@@ -197,17 +203,18 @@ class CellRun:
         return True  # datasets: content comparison happens by oid in _save_output
 
     def _save_output(self, value: Any, name: str, run_id: str, kind: str | None) -> None:
+        if kind == "model" and background.can_defer(value):
+            self._to_defer.append((name, self.linker.deferred_output_version(value, name, run_id, kind)))
+            return
         try:
             version, created = self.linker.output_version(value, name, run_id, kind)
         except (ArtifactsError, OSError, ValueError, TypeError) as exc:
             self.warn(f"skipped {name} ({type(value).__name__})", exc)
             return
-        if self._input_oids.get(name) == version.oid and name not in self.names_stores():
+        rebound = self.names is not None and name in self.names.stores
+        if self._input_oids.get(name) == version.oid and not rebound:
             return  # read and handed back unchanged: an input, not an output
         self.outputs.append((version, created))
-
-    def names_stores(self) -> set[str]:
-        return set(self.names.stores) if self.names else set()
 
     def _record_figures(self, figure_names: dict[int, str], run_id: str) -> None:
         base = slug(self.active.run.name) if self.active else "cell"
@@ -271,11 +278,27 @@ class CellRun:
         if bundles:
             save_object(self.store, {"outputs": bundles}, f"{base}/outputs", kind="log", run_id=run_id)
 
+    @property
+    def pending_names(self) -> list[str]:
+        return [name for name, _ in self._to_defer] + [name for name, _ in self.deferred]
+
+    def start_deferred(self) -> Future[tuple[ArtifactVersion, bool]] | None:
+        """Start the background saves (after the run is closed, so they compete with nothing);
+        return the last one's future."""
+        self.deferred += [(name, start()) for name, start in self._to_defer]
+        self._to_defer = []
+        return self.deferred[-1][1] if self.deferred else None
+
+    def collect_deferred(self) -> None:
+        """Move finished background saves into ``outputs`` (or ``warnings``)."""
+        for name, future in self.deferred:
+            try:
+                self.outputs.append(future.result())
+            except Exception as exc:
+                self.warn(f"skipped {name}", exc)
+        self.deferred = []
+
     def finish(self, error: BaseException | None) -> None:
         if self.active is not None:
             tracking.end_run(self.active, error)
             self.active.run = self.store.get_run(self.active.id)
-
-    @staticmethod
-    def elapsed_since(start: float) -> float:
-        return time.perf_counter() - start

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import weakref
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from ..codecs import encode, save_object
 from ..store import ArtifactVersion, Store
+from . import background
 from .values import signature
+
+Saved = tuple[ArtifactVersion, bool]
 
 
 class VersionLinker:
@@ -19,12 +24,18 @@ class VersionLinker:
     model is not re-serialised every cell; files by (size, mtime).
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, progress: Callable[[str, Any], Any] | None = None) -> None:
         self.store = store
+        # Makes a progress callback for a large value (None: no progress shown).
+        self.progress = progress or (lambda name, value: None)
         self._objects: dict[int, tuple[weakref.ref[Any] | None, Any, str]] = {}
         self._files: dict[str, tuple[int, int, str]] = {}
+        self._deferred: dict[int, Future[tuple[ArtifactVersion, bool]]] = {}
 
     def _remembered(self, value: Any) -> ArtifactVersion | None:
+        pending = self._deferred.get(id(value))
+        if pending is not None:
+            pending.exception()  # a deferred save of this very object: wait for it
         entry = self._objects.get(id(value))
         if entry is None:
             return None
@@ -33,18 +44,19 @@ class VersionLinker:
             return self.store.get_version(version_id)
         return None
 
-    def _remember(self, value: Any, version: ArtifactVersion) -> None:
+    def _remember(self, value: Any, version: ArtifactVersion, sig: Any = None) -> None:
         try:
             ref: weakref.ref[Any] | None = weakref.ref(value)
         except TypeError:
             return  # no weak refs: identity could be reused, so do not remember
-        self._objects[id(value)] = (ref, signature(value), version.id)
+        self._objects[id(value)] = (ref, signature(value) if sig is None else sig, version.id)
 
     def input_version(self, value: Any, name: str, kind: str | None = None) -> ArtifactVersion:
         """The stored version with this content (any version of ``name``), stored if new."""
         if (known := self._remembered(value)) is not None:
             return known
-        codec, encoded = encode(value, self.store, allow_pickle=False)
+        codec, encoded = encode(value, self.store, allow_pickle=False,
+                                progress=self.progress(name, value))
         same = [v for v in self.store.find_versions_by_oid(encoded.oid) if v.name == name]
         if same:
             version = same[0]
@@ -60,9 +72,30 @@ class VersionLinker:
                        kind: str | None = None) -> tuple[ArtifactVersion, bool]:
         """Store ``value`` as an output of ``run_id``; a new version only if content changed."""
         version, created = save_object(self.store, value, name, kind=kind, run_id=run_id,
-                                       allow_pickle=False)
+                                       allow_pickle=False, progress=self.progress(name, value))
         self._remember(value, version)
         return version, created
+
+    def deferred_output_version(self, value: Any, name: str, run_id: str,
+                                kind: str | None = None) -> Callable[[], Future[Saved]]:
+        """Like :meth:`output_version` for a model, from a snapshot taken now, on the background
+        worker; returns the function that starts the work (call it once the cell is done)."""
+        frozen, sig, key = background.snapshot(value), signature(value), id(value)
+
+        def save() -> tuple[ArtifactVersion, bool]:
+            version, created = save_object(self.store, frozen, name, kind=kind, run_id=run_id,
+                                           allow_pickle=False)
+            self._remember(value, version, sig)
+            return version, created
+
+        def start() -> Future[tuple[ArtifactVersion, bool]]:
+            future = background.submit(save)
+            self._deferred[key] = future
+            future.add_done_callback(
+                lambda f: self._deferred.pop(key, None) if self._deferred.get(key) is f else None)
+            return future
+
+        return start
 
     def file_version(self, path: str, name: str, run_id: str | None = None) -> tuple[ArtifactVersion, bool]:
         """Store a file (or find it unchanged since last time) as ``name``."""
@@ -70,7 +103,8 @@ class VersionLinker:
         known = self._files.get(path)
         if known and known[:2] == (st.st_size, st.st_mtime_ns) and run_id is None:
             return self.store.get_version(known[2]), False
-        version, created = save_object(self.store, Path(path), name, run_id=run_id)
+        version, created = save_object(self.store, Path(path), name, run_id=run_id,
+                                       progress=self.progress(name, Path(path)))
         self._files[path] = (st.st_size, st.st_mtime_ns, version.id)
         return version, created
 

@@ -11,7 +11,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
 from .. import api, tracking
-from ..errors import ArtifactsError
+from ..errors import ArtifactsError, NotFoundError
 
 if TYPE_CHECKING:
     from .session import TrackingSession
@@ -72,7 +72,7 @@ class ArtifactsMagics(Magics):
         store = tracking.default_store()
         try:
             return store.resolve(args[0])
-        except ArtifactsError:
+        except NotFoundError:
             return store.get_run(args[0])
 
     def _cmd_load(self, args: list[str]) -> Any:
@@ -93,7 +93,7 @@ class ArtifactsMagics(Magics):
             try:
                 v = store.resolve(ref)
                 texts.append((v.ref, json.dumps(v.summary, indent=1, sort_keys=True, default=str)))
-            except ArtifactsError:
+            except NotFoundError:
                 run = store.get_run(ref)
                 body = json.dumps({"params": run.params, "metrics": run.metrics}, indent=1, sort_keys=True)
                 texts.append((run.ref, (run.code or "") + "\n" + body))

@@ -138,7 +138,9 @@ class TrackingSession:
     def _store(self) -> Any:
         store = tracking.default_store()
         if self._linker is None or self._linker.store is not store:
-            self._linker = VersionLinker(store)
+            from .progress import progress_for
+
+            self._linker = VersionLinker(store, progress_for)
         return store
 
     def notebook_path(self) -> str | None:
@@ -169,7 +171,7 @@ class TrackingSession:
             assert self._linker is not None
             names = analyse(self.shell.transform_cell(body))
             cell = CellRun(self.shell, store, self._linker, options, body, names)
-            cell.notebook = notebook = self.notebook_path()  # type: ignore[attr-defined]
+            cell.notebook = notebook = self.notebook_path()
             cell.note_inputs()
             commit, dirty = self._git_state(os.path.dirname(os.path.abspath(notebook or "x")))
             env = python_environment()
@@ -182,7 +184,7 @@ class TrackingSession:
             })
             self._attach_live_curve(cell)
             self.current = cell
-        except Exception as exc:
+        except Exception as exc:  # tracking must never stop the user's cell
             self.current = None
             self._warn(f"this cell runs untracked ({type(exc).__name__}: {exc})")
 
@@ -194,7 +196,7 @@ class TrackingSession:
         meta = {"jupyter_artifacts": True}
         curve = LiveCurve(lambda svg: display(HTML(svg), display_id=True, metadata=meta),
                           lambda handle, svg: handle.update(HTML(svg), metadata=meta))
-        cell.curve = curve  # type: ignore[attr-defined]
+        cell.curve = curve
         cell.active.listeners.append(curve.on_metric)
 
     def post_execute(self) -> None:
@@ -209,14 +211,13 @@ class TrackingSession:
         if cell is None:
             return
         cell.stop_recording()
-        curve = getattr(cell, "curve", None)
-        if curve is not None:
-            curve.close()
+        if cell.curve is not None:
+            cell.curve.close()
         error = result.error_in_exec or result.error_before_exec
         try:
             if error is None or cell.options.save:
                 cell.record_outputs()
-        except Exception as exc:
+        except Exception as exc:  # keep the run; report what could not be captured
             cell.warn("outputs not fully recorded", exc)
         try:
             cell.finish(error)
@@ -225,19 +226,41 @@ class TrackingSession:
             return
         if not cell.options.quiet and cell.active is not None:
             self._show_summary(cell)
+            return
+        last = cell.start_deferred()
+        if last is not None:
+            last.add_done_callback(lambda _: self._quiet_report(cell))
         elif cell.warnings:
+            self._warn("; ".join(cell.warnings))
+
+    def _quiet_report(self, cell: CellRun) -> None:
+        cell.collect_deferred()
+        if cell.warnings:
             self._warn("; ".join(cell.warnings))
 
     def _show_summary(self, cell: CellRun) -> None:
         from IPython.display import display
 
+        handle = display(self._summary_bundle(cell), raw=True, metadata={"jupyter_artifacts": True},
+                         display_id=True)
+        last = cell.start_deferred()
+        if last is not None and handle is not None:
+            # Models are being stored in the background: redraw the summary when they are.
+            def redraw(_: object) -> None:
+                cell.collect_deferred()
+                handle.update(self._summary_bundle(cell), raw=True, metadata={"jupyter_artifacts": True})
+
+            last.add_done_callback(redraw)
+
+    @staticmethod
+    def _summary_bundle(cell: CellRun) -> dict[str, str]:
         run = cell.active.run  # type: ignore[union-attr]
-        bundle = {
-            "text/plain": summary_text(run, cell.outputs, cell.metrics),
+        pending = cell.pending_names
+        return {
+            "text/plain": summary_text(run, cell.outputs, cell.metrics, pending),
             "text/html": summary_html(run, cell.outputs, cell.inputs, cell.metrics, cell.params,
-                                      cell.warnings),
+                                      cell.warnings, pending),
         }
-        display(bundle, raw=True, metadata={"jupyter_artifacts": True})
 
     @staticmethod
     def _warn(message: str) -> None:

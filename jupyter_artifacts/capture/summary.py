@@ -12,7 +12,7 @@ LIVE_POINTS = 400
 
 
 def summary_html(run: Any, outputs: list[Any], inputs: list[Any], metrics: dict[str, float],
-                 params: dict[str, Any], warnings: list[str]) -> str:
+                 params: dict[str, Any], warnings: list[str], pending: list[str] = ()) -> str:  # type: ignore[assignment]
     """A one-box HTML summary of a finished run (artifacts with versions, metrics, figures)."""
     def chip(text: str, title: str = "") -> str:
         return (f'<span title="{html.escape(title)}" style="display:inline-block;margin:1px 3px;'
@@ -23,9 +23,10 @@ def summary_html(run: Any, outputs: list[Any], inputs: list[Any], metrics: dict[
     rows = [f'<b>{html.escape(run.name)}</b> <code>{run.ref}</code> '
             f'<span style="color:{status_colour}">{run.status}</span>'
             + (f" in {run.duration:.2f}s" if run.duration is not None else "")]
-    if outputs:
+    if outputs or pending:
         rows.append("outputs " + "".join(chip(f"{v.ref}" + ("" if new else " (unchanged)"), v.kind)
-                                         for v, new in outputs))
+                                         for v, new in outputs)
+                    + "".join(chip(f"{name} (saving…)", "stored in the background") for name in pending))
     if inputs:
         rows.append("inputs " + "".join(chip(v.ref, v.kind) for v in inputs))
     if metrics:
@@ -39,10 +40,12 @@ def summary_html(run: Any, outputs: list[Any], inputs: list[Any], metrics: dict[
             f'color:var(--jp-ui-font-color1,#222)">📦 {body}</div>')
 
 
-def summary_text(run: Any, outputs: list[Any], metrics: dict[str, float]) -> str:
+def summary_text(run: Any, outputs: list[Any], metrics: dict[str, float],
+                 pending: list[str] = ()) -> str:  # type: ignore[assignment]
     parts = [f"{run.name} [{run.ref}] {run.status}"]
-    if outputs:
-        parts.append("outputs: " + ", ".join(v.ref for v, _ in outputs))
+    if outputs or pending:
+        parts.append("outputs: " + ", ".join([*(v.ref for v, _ in outputs),
+                                              *(f"{n} (saving…)" for n in pending)]))
     if metrics:
         parts.append("metrics: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
     return " | ".join(parts)

@@ -81,7 +81,7 @@ class FileCodec(Codec):
 
     def encode(self, obj: Any, store: Store, progress: Progress | None = None) -> Encoded:
         path = Path(obj)
-        oid, size = store.objects.put_file(path)
+        oid, size = store.objects.put_file(path, progress)
         media_type = media_type_for_path(path)
         return Encoded(oid, size, kind_for_path(path), media_type,
                        _file_summary(path, size, media_type), {"filename": path.name})

@@ -80,7 +80,7 @@ class DataFrameCodec(Codec):
             table = pa.Table.from_pandas(df, preserve_index=True)
         except (pa.ArrowException, TypeError, ValueError) as exc:
             raise UnsupportedObjectError(f"cannot store this DataFrame as Parquet: {exc}") from exc
-        with store.objects.writer() as sink:
+        with store.objects.writer(progress) as sink:
             # Row groups of ~64 MB keep memory flat and let the progress bar move. Dictionary
             # encoding only where values repeat (text, categories): on float columns pyarrow
             # tries it, gives up, and that attempt cost 2-3x the write. Snappy: on numbers
@@ -161,7 +161,7 @@ class NumpyCodec(Codec):
             raise UnsupportedObjectError("numpy arrays of Python objects are not stored without pickle")
         arr = obj if obj.flags.c_contiguous else np.ascontiguousarray(obj)
         header = _npy_header(arr)
-        oid, size, _ = store.objects.put_buffers([header, raw_bytes(arr)])
+        oid, size, _ = store.objects.put_buffers([header, raw_bytes(arr)], progress)
         summary: dict[str, Any] = {
             "type": "ndarray", "shape": list(arr.shape), "dtype": str(arr.dtype), "nbytes": arr.nbytes,
         }

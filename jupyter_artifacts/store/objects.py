@@ -14,7 +14,7 @@ import os
 import stat
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -30,6 +30,8 @@ _HEX = frozenset("0123456789abcdef")
 _THREADED_HASH_MIN = 4 * 1024 * 1024
 
 Buffer = bytes | bytearray | memoryview
+Progress = Callable[[int], None]
+"""Called with the number of bytes written so far."""
 
 
 def _hasher(expected_size: int = 0) -> Any:
@@ -61,9 +63,11 @@ class HashingWriter:
     manager only when the block ends without error.
     """
 
-    def __init__(self, fh: BinaryIO, tmp_path: Path) -> None:
+    def __init__(self, fh: BinaryIO, tmp_path: Path,
+                 progress: Progress | None = None) -> None:
         self._fh = fh
         self.tmp_path = tmp_path
+        self._progress = progress
         self._hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
         # Writers such as pyarrow send many small pieces; hashing each one on its own pays
         # BLAKE3's thread start-up every time (it tripled the cost of a 1 GB DataFrame).
@@ -79,6 +83,8 @@ class HashingWriter:
             self.drain()
             self._fh.write(view)
             self._hasher.update(view)
+            if self._progress is not None:
+                self._progress(self.size + n)
         else:
             self._pending += view
             if len(self._pending) >= WRITE_BATCH:
@@ -92,6 +98,8 @@ class HashingWriter:
             self._fh.write(self._pending)
             self._hasher.update(self._pending)
             self._pending = bytearray()
+        if self._progress is not None:
+            self._progress(self.size)
 
     def tell(self) -> int:
         return self.size
@@ -169,7 +177,8 @@ class ObjectStore:
         _fsync_dir(dest.parent)
         return True
 
-    def put_buffers(self, buffers: Sequence[Buffer]) -> tuple[str, int, bool]:
+    def put_buffers(self, buffers: Sequence[Buffer],
+                    progress: Progress | None = None) -> tuple[str, int, bool]:
         """Store the concatenation of in-memory buffers.
 
         The content is hashed first, so storing content that is already present writes
@@ -181,8 +190,12 @@ class ObjectStore:
         tmp_path, fh = self._tmp_file()
         try:
             with fh:
-                for buf in buffers:
-                    fh.write(memoryview(buf).cast("B"))
+                written = 0
+                for chunk in iter_buffers_in_chunks(buffers, 4 * CHUNK):
+                    fh.write(chunk)
+                    written += chunk.nbytes
+                    if progress is not None:
+                        progress(written)
                 fh.flush()
                 os.fsync(fh.fileno())
             return oid, size, self._publish(tmp_path, oid)
@@ -194,14 +207,14 @@ class ObjectStore:
         return self.put_buffers([data])
 
     @contextlib.contextmanager
-    def writer(self) -> Iterator[HashingWriter]:
+    def writer(self, progress: Progress | None = None) -> Iterator[HashingWriter]:
         """Stream an object of unknown content: write to the yielded file, hash on the way.
 
         After the block, ``writer.oid`` holds the content id. If the block raises, the
         temp file is removed and nothing is published.
         """
         tmp_path, fh = self._tmp_file()
-        writer = HashingWriter(fh, tmp_path)  # type: ignore[arg-type]
+        writer = HashingWriter(fh, tmp_path, progress)  # type: ignore[arg-type]
         try:
             with fh:
                 yield writer
@@ -214,18 +227,19 @@ class ObjectStore:
             tmp_path.unlink(missing_ok=True)
             raise
 
-    def put_stream(self, stream: IO[bytes]) -> tuple[str, int]:
+    def put_stream(self, stream: IO[bytes], progress: Progress | None = None) -> tuple[str, int]:
         """Copy a readable binary stream into the store, chunk by chunk."""
-        with self.writer() as w:
+        with self.writer(progress) as w:
             while chunk := stream.read(CHUNK):
                 w.write(chunk)
         assert w.oid is not None
         return w.oid, w.size
 
-    def put_file(self, path: str | os.PathLike[str]) -> tuple[str, int]:
+    def put_file(self, path: str | os.PathLike[str],
+                 progress: Progress | None = None) -> tuple[str, int]:
         """Copy a file into the store without loading it whole into memory."""
         with open(path, "rb") as fh:
-            return self.put_stream(fh)
+            return self.put_stream(fh, progress)
 
     # -- maintenance ---------------------------------------------------------------
     def iter_oids(self) -> Iterator[str]:

@@ -30,6 +30,18 @@ def check_alias(alias: str) -> str:
     return alias
 
 
+def _by_prefix(catalog: Catalog, table: str, prefix: str) -> str | None:
+    """The one id in ``table`` starting with a hex ``prefix``; ambiguity is an error."""
+    if not _HEX_RE.match(prefix):
+        return None
+    # A range scan on the primary key rather than LIKE, which cannot use the index.
+    ids = [r["id"] for r in catalog.query(
+        f"SELECT id FROM {table} WHERE id >= ? AND id < ? LIMIT 11", (prefix, prefix + "g"))]
+    if len(ids) > 1:
+        raise AmbiguousReferenceError(prefix, ids)
+    return str(ids[0]) if ids else None
+
+
 def resolve_version_id(catalog: Catalog, ref: str) -> str:
     """Resolve ``name``, ``name:vN``, ``name:<alias>`` or a version-id prefix to a version id."""
     if not isinstance(ref, str) or not ref:
@@ -54,14 +66,8 @@ def resolve_version_id(catalog: Catalog, ref: str) -> str:
                 return str(row["version_id"])
             if sep and catalog.scalar("SELECT 1 FROM artifacts WHERE name = ?", (name,)):
                 raise NotFoundError(f"artifact {name!r} has no alias {selector!r}")
-    if not sep and _HEX_RE.match(ref):
-        ids = [r["id"] for r in catalog.query(
-            "SELECT id FROM versions WHERE id >= ? AND id < ? LIMIT 11", (ref, ref + "g")
-        )]
-        if len(ids) == 1:
-            return str(ids[0])
-        if ids:
-            raise AmbiguousReferenceError(ref, ids)
+    if not sep and (found := _by_prefix(catalog, "versions", ref)):
+        return found
     raise NotFoundError(f"no artifact version matches {ref!r}")
 
 
@@ -73,14 +79,8 @@ def resolve_run_id(catalog: Catalog, ref: str) -> str:
         row = catalog.query_one("SELECT id FROM runs WHERE number = ?", (int(m.group(1)),))
         if row:
             return str(row["id"])
-    if _HEX_RE.match(ref):
-        ids = [r["id"] for r in catalog.query(
-            "SELECT id FROM runs WHERE id >= ? AND id < ? LIMIT 11", (ref, ref + "g")
-        )]
-        if len(ids) == 1:
-            return str(ids[0])
-        if ids:
-            raise AmbiguousReferenceError(ref, ids)
+    if found := _by_prefix(catalog, "runs", ref):
+        return found
     row = catalog.query_one(
         "SELECT id FROM runs WHERE name = ? ORDER BY number DESC LIMIT 1", (ref,)
     )

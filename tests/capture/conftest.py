@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
+from jupyter_artifacts.capture.background import wait_pending
+
 
 @pytest.fixture
 def shell(store_dir: Any) -> Iterator[InteractiveShell]:
@@ -28,4 +30,5 @@ def run(ip: InteractiveShell, code: str) -> Any:
     """Run a cell and fail the test if it raised."""
     result = ip.run_cell(code, store_history=True)
     assert result.error_before_exec is None and result.error_in_exec is None, result
+    wait_pending()  # models are stored in the background; tests read the store right after
     return result

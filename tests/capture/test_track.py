@@ -195,3 +195,36 @@ def test_unload_removes_every_hook(store_dir: Any) -> None:
     assert list(ip.input_transformers_cleanup) == cleanup
     assert "track" not in ip.magics_manager.magics["cell"]
     assert "artifacts" not in ip.magics_manager.magics["line"]
+
+
+def test_models_are_stored_from_a_snapshot_of_the_cells_end(shell: Any, store: Store) -> None:
+    """A model saved in the background is the one the cell produced, even if refitted at once."""
+    from jupyter_artifacts.capture.background import wait_pending
+
+    shell.run_cell("import numpy as np\nfrom sklearn.pipeline import make_pipeline\n"
+                   "from sklearn.preprocessing import StandardScaler\n"
+                   "from sklearn.linear_model import LogisticRegression\n"
+                   "X = np.random.RandomState(0).rand(60, 3); y = (X[:, 0] > .5).astype(int)")
+    shell.run_cell("%%track\npipe = make_pipeline(StandardScaler(), LogisticRegression(C=1.0)).fit(X, y)",
+                   store_history=True)
+    shell.run_cell("pipe.set_params(logisticregression__C=0.01).fit(X * 3, 1 - y)", store_history=True)
+    wait_pending()
+    from jupyter_artifacts.codecs import load_version
+
+    stored = load_version(store, store.resolve("pipe:v1"), trust=True)
+    assert stored.named_steps["logisticregression"].C == 1.0
+    assert (stored.predict(X := shell.user_ns["X"]) == shell.user_ns["y"]).mean() > 0.8
+    assert stored.named_steps["standardscaler"].mean_[0] == pytest.approx(X[:, 0].mean())
+
+
+def test_large_objects_show_a_progress_bar(shell: Any, store: Store, monkeypatch: Any) -> None:
+    from jupyter_artifacts.capture import progress
+
+    monkeypatch.setattr(progress, "LARGE", 1024 * 1024)
+    seen: list[int] = []
+    original = progress.ProgressBar.__call__
+    monkeypatch.setattr(progress.ProgressBar, "__call__", lambda self, done: (seen.append(done),
+                                                                              original(self, done)))
+    run(shell, "%%track big\nimport numpy as np\nbig = np.ones((64, 1024, 1024), dtype=np.uint8)")
+    assert seen and seen[-1] >= 64 * 1024 * 1024 and seen == sorted(seen)
+    assert store.resolve("big").size >= 64 * 1024 * 1024

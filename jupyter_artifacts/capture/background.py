@@ -1,0 +1,77 @@
+"""Serialising fitted scikit-learn models off the cell's critical path.
+
+skops walks every object of a model in Python (about 130 ms for a 100-tree forest), which
+would dominate a small training cell. The tracked cell ends at once; a worker thread
+stores a snapshot of the model, and anything that needs the result waits for it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import copy
+import sys
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+_executor: ThreadPoolExecutor | None = None
+_lock = threading.Lock()
+_pending: set[Future[Any]] = set()
+
+
+def can_defer(value: Any) -> bool:
+    """Only scikit-learn estimators: refitting replaces their fitted attributes, so a
+    shallow snapshot stays true to the moment the cell ended (unlike torch tensors, which
+    optimisers update in place)."""
+    base = sys.modules.get("sklearn.base")
+    return base is not None and isinstance(value, base.BaseEstimator)
+
+
+def _copy_containers(value: Any, deep_estimators: bool) -> Any:
+    if isinstance(value, list):
+        return [_copy_containers(v, deep_estimators) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_copy_containers(v, deep_estimators) for v in value)
+    if isinstance(value, dict):
+        return {k: _copy_containers(v, deep_estimators) for k, v in value.items()}
+    if deep_estimators and can_defer(value):
+        return snapshot(value)
+    return value
+
+
+def snapshot(value: Any) -> Any:
+    """A copy of an estimator that later cells cannot change.
+
+    Fitted attributes (``coef_``, ``estimators_``) are replaced, not mutated, when a model
+    is refitted, so sharing them is safe once their containers are copied (``warm_start``
+    appends to ``estimators_``). Estimators given as parameters (a Pipeline's ``steps``)
+    are refitted in place, so they are snapshotted too.
+    """
+    clone = copy.copy(value)
+    for key, attr in vars(value).items():
+        fitted = key.endswith("_")
+        if isinstance(attr, list | tuple | dict):
+            setattr(clone, key, _copy_containers(attr, deep_estimators=not fitted))
+        elif not fitted and can_defer(attr):
+            setattr(clone, key, snapshot(attr))
+    return clone
+
+
+def submit(fn: Any, *args: Any) -> Future[Any]:
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ja-save")
+        future = _executor.submit(fn, *args)
+        _pending.add(future)
+    future.add_done_callback(_pending.discard)
+    return future
+
+
+def wait_pending(timeout: float | None = None) -> None:
+    """Block until every deferred save of this process has finished."""
+    for future in list(_pending):
+        future.exception(timeout=timeout)
+
+
+atexit.register(wait_pending)
