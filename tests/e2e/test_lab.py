@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 from typing import Any
 
 from playwright.sync_api import expect
@@ -125,6 +127,15 @@ def test_insert_load_into_notebook(page: Any, lab: Lab) -> None:
         timeout=10_000,
     )
     screenshot(page, "insert-load")
+
+
+def test_settings_schema_is_served(lab: Lab) -> None:
+    url = f"{lab.url}lab/api/settings/jupyter-artifacts:plugin?token={lab.token}"
+    with urllib.request.urlopen(url, timeout=10) as reply:
+        settings = json.loads(reply.read())
+    properties = settings["schema"]["properties"]
+    assert properties["refreshInterval"]["default"] == 1500
+    assert {"pageSize", "keyMetrics"} <= set(properties)
 
 
 def test_live_refresh_shows_new_runs(page: Any, lab: Lab) -> None:
