@@ -87,6 +87,12 @@ def test_run_details_and_compare(page: Any, lab: Lab) -> None:
     assert sorted(stale.all_inner_texts()) == ["confusion:v1", "report:v1"]
     screenshot(page, "sidebar-details")
 
+    # The keyboard moves through the list: Down shows the next run's details.
+    page.keyboard.press("ArrowDown")
+    expect(title).to_have_text(f"train (run-{total - 1})")
+    page.keyboard.press("ArrowUp")
+    expect(title).to_have_text(f"train (run-{total})")
+
     for ref in (f"run-{total}", f"run-{total - 1}"):
         page.locator(f'{ROW}[data-ref="{ref}"] .jp-Artifacts-RunCheck').click()
     page.get_by_role("button", name="Compare", exact=True).click()

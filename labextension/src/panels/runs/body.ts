@@ -38,6 +38,10 @@ export class RunsBody extends Widget {
     this.node.appendChild(this._scroller);
     this._scroller.addEventListener('scroll', () => this._schedule());
     this._scroller.addEventListener('click', event => this._onClick(event));
+    this._scroller.tabIndex = 0;
+    this._scroller.setAttribute('role', 'listbox');
+    this._scroller.setAttribute('aria-label', 'Runs');
+    this._scroller.addEventListener('keydown', event => this._onKeyDown(event));
     this._model.changed.connect(this._schedule, this);
     this._model.selectionChanged.connect(this._schedule, this);
     this._model.activeChanged.connect(this._schedule, this);
@@ -61,6 +65,7 @@ export class RunsBody extends Widget {
 
   private _scrollTop(): void {
     this._scroller.scrollTop = 0;
+    this._activeIndex = -1;
   }
 
   private _schedule(): void {
@@ -110,7 +115,45 @@ export class RunsBody extends Widget {
       this._model.toggleSelected(row);
       return;
     }
+    this._activeIndex = Number(rowNode.dataset.index);
     this._model.active = row;
+  }
+
+  /**
+   * Up/Down (and Page Up/Down, Home/End) move the selection; Space checks the run.
+   */
+  private _onKeyDown(event: KeyboardEvent): void {
+    const page = Math.max(1, Math.floor(this._scroller.clientHeight / ROW_HEIGHT));
+    const steps: Record<string, number> = {
+      ArrowDown: 1,
+      ArrowUp: -1,
+      PageDown: page,
+      PageUp: -page,
+      Home: -Infinity,
+      End: Infinity
+    };
+    const active = this._model.active;
+    if (event.key === ' ' && active) {
+      this._model.toggleSelected(active);
+    } else if (event.key in steps) {
+      const last = this._model.total - 1;
+      const index = Math.max(0, Math.min(last, this._activeIndex + steps[event.key]));
+      this._activeIndex = index;
+      const top = index * ROW_HEIGHT;
+      if (top < this._scroller.scrollTop) {
+        this._scroller.scrollTop = top;
+      } else if (top + ROW_HEIGHT > this._scroller.scrollTop + this._scroller.clientHeight) {
+        this._scroller.scrollTop = top + ROW_HEIGHT - this._scroller.clientHeight;
+      }
+      const row = this._model.row(index);
+      if (row) {
+        this._model.active = row;
+      }
+    } else {
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
   }
 
   dispose(): void {
@@ -127,6 +170,7 @@ export class RunsBody extends Widget {
   private _status: HTMLElement;
   private _groupHeader: HTMLElement;
   private _frame = 0;
+  private _activeIndex = -1;
 }
 
 export namespace RunsBody {
