@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,3 +85,15 @@ def lineage(ref: str, depth: int = 3, *, store: Store | str | None = None) -> Li
     from .widgets.base import resolve_store
 
     return LineageGraph.from_store(resolve_store(store), ref, depth)
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``jupyter_artifacts.lineage`` binds the *module* to ``ja.lineage`` (the import
+    system sets the submodule as a package attribute), shadowing the lazy function; making
+    the module callable keeps ``ja.lineage(ref)`` working whichever was imported first."""
+
+    def __call__(self, ref: str, depth: int = 3, *, store: Store | str | None = None) -> LineageGraph:
+        return lineage(ref, depth, store=store)
+
+
+sys.modules[__name__].__class__ = _CallableModule

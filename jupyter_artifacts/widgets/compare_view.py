@@ -33,6 +33,7 @@ class CompareView(FallbackBox):
                                       style={"button_width": "60px"})
         self.log_scale = w.Checkbox(value=False, description="log scale", indent=False)
         self.params_html = html_widget(html_compare.params(self.data["params"]))
+        self.metrics_html = html_widget(html_compare.metrics(self.data["metrics"]))
         self.curves = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self._curves_png = curves_png(self.data["curves"])
         self.curves.value = self._curves_png or b""
@@ -42,7 +43,7 @@ class CompareView(FallbackBox):
         super().__init__(children=[
             html_widget(self._header()),
             _heading("Params"), self.all_params, self.params_html,
-            _heading("Metrics"), html_widget(html_compare.metrics(self.data["metrics"])),
+            _heading("Metrics"), self.metrics_html,
             _heading("Curves"), w.HBox([self.x_axis, self.log_scale]), self.curves,
             _heading("Artifacts"), html_widget(html_compare.artifacts(self.data["artifacts"], self.refs)),
             _heading("Code"), html_widget(html_compare.code(self.data["code"])),

@@ -106,11 +106,15 @@ class Panel(FallbackBox):
             tag=self.f_tag.value, status=self.f_status.value, notebook=self.f_notebook.value,
             order_by=self.sort.value, descending=self.descending.value,
         )
+        current = self.sort.value
         options = sort_options(self.page)
-        if self.sort.value not in options:
-            options.append(self.sort.value)
-        with self.sort.hold_trait_notifications():
-            self.sort.options = options
+        if current not in options:
+            options.append(current)
+        # Setting options resets a Dropdown's value: restore it without re-querying.
+        self._quiet = True
+        self.sort.options = options
+        self.sort.value = current
+        self._quiet = False
         self.page_label.value = (f"page {self.page_index + 1} / {self.page['pages']} "
                                  f"({self.page['total']:,} runs)")
         self.prev_button.disabled = self.page_index <= 0
@@ -134,6 +138,8 @@ class Panel(FallbackBox):
         self.compare_button.disabled = n < 2
 
     def _on_filter(self, change: dict[str, Any]) -> None:
+        if self._quiet:
+            return
         if change["owner"] is self.descending:
             self.descending.description = "↓ desc" if change["new"] else "↑ asc"
         self.page_index = 0
@@ -263,12 +269,16 @@ class Panel(FallbackBox):
         latest = [f'{a["name"]}:v{a["latest"]}' for a in artifact_list(self.store)]
         arts = [(ref, ref) for ref in latest]
         current = self.l_root.value
-        self.l_root.options = runs + arts
         values = [v for _, v in runs + arts]
+        self._quiet = True
+        self.l_root.options = runs + arts
         self.l_root.value = current if current in values else (values[0] if values else None)
+        self._quiet = False
         self._on_root({"new": self.l_root.value})
 
     def _on_root(self, change: dict[str, Any]) -> None:
+        if self._quiet:
+            return
         if not change["new"]:
             self.l_box.children = [w.HTML(html.box("Nothing recorded yet."))]
             return
