@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..store import Run, Store
-from .series import MAX_POINTS, display_series, lower_is_better
+from .series import MAX_POINTS, lower_is_better, read_display_series
 
 PAGE_SIZE = 25
 #: Param and metric columns picked for the runs table when the caller chooses none.
@@ -125,8 +125,8 @@ def metric_curves(
         for run in runs:
             if key not in per_run[run.id]:
                 continue
-            points = display_series(store.metric_series(run.id, key), x_axis=x_axis,
-                                    smoothing=smoothing, max_points=max_points)
+            points = read_display_series(store, run.id, key, count=per_run[run.id][key]["count"],
+                                         x_axis=x_axis, smoothing=smoothing, max_points=max_points)
             series[key].append({"run": run.ref, "label": f"{run.ref} {run.name}", **points,
                                 "stored_points": per_run[run.id][key]["count"]})
     return {"keys": list(keys), "x_axis": x_axis, "series": series,

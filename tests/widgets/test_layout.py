@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from itertools import pairwise
 
 from jupyter_artifacts.lineage import LineageGraph
 from jupyter_artifacts.store import Store
@@ -44,7 +45,7 @@ def test_two_hundred_nodes_do_not_overlap() -> None:
         seen.add((x, y))
     for layer in lay["layers"]:
         ys = sorted(lay["positions"][n][1] for n in layer)
-        assert all(b - a >= ROW_HEIGHT > NODE_HEIGHT for a, b in zip(ys, ys[1:], strict=False))
+        assert all(b - a >= ROW_HEIGHT > NODE_HEIGHT for a, b in pairwise(ys))
 
 
 def test_lineage_graph_data_and_svg(store: Store) -> None:

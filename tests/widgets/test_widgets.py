@@ -101,7 +101,7 @@ def test_lineage_tab_selects_nodes(store: Store) -> None:
     assert view.graph["root"] == model
 
 
-def test_refresh_picks_up_other_writers(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_refresh_picks_up_other_writers(store: Store) -> None:
     p = panel(store)
     assert not p.refresh()
     other = Store.open(store.root)  # another process's connection to the same folder
