@@ -114,7 +114,8 @@ def compare_code(store: Store, run_refs: Sequence[str]) -> list[dict[str, Any]]:
             (base.code or "").splitlines(), (run.code or "").splitlines(),
             fromfile=base.ref, tofile=run.ref, lineterm="",
         ))
-        diffs.append({"from": base.ref, "to": run.ref, "lines": lines, "identical": not lines})
+        diffs.append({"from": base.ref, "to": run.ref, "lines": lines, "identical": not lines,
+                      "missing": base.code is None and run.code is None})
     return diffs
 
 

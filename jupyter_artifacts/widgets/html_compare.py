@@ -60,10 +60,13 @@ def artifacts(items: list[dict[str, Any]], runs: list[str]) -> str:
         elif a["type"] == "dataframe":
             parts.append(head + _frames(a, runs))
         elif a["type"] == "model":
-            rows = [[esc(p["key"]), *(fmt(v) for v in p["values"])] for p in a["params"]]
-            styles = [f"background:{DIFF_BG}" if p["differs"] else "" for p in a["params"]]
+            # Only differing hyper-parameters: a scikit-learn model has ~15 mostly equal ones.
+            differing = [p for p in a["params"] if p["differs"]]
+            rows = [[esc(p["key"]), *(fmt(v) for v in p["values"])] for p in differing]
+            hidden = len(a["params"]) - len(differing)
+            note = f'<div style="color:{FG2};font-size:11px">{hidden} equal params hidden</div>' if hidden else ""
             parts.append(head + table(["", *map(esc, runs)], [["class", *map(esc, a["classes"])], *rows],
-                                      ["", *styles]))
+                                      ["", *(f"background:{DIFF_BG}" for _ in rows)]) + note)
         else:
             parts.append(head + table(map_list(runs), [[esc(r) for r in a["refs"]]]))
     return box("".join(parts))
@@ -95,6 +98,10 @@ def code(diffs: list[dict[str, Any]]) -> str:
     """Unified diffs of the runs' cell sources, added and removed lines tinted."""
     parts = []
     for d in diffs:
+        if d["missing"]:
+            parts.append(f'<div style="color:{FG2}">{esc(d["from"])} and {esc(d["to"])}: no cell code '
+                         "recorded (runs made with ja.run() in a script)</div>")
+            continue
         if d["identical"]:
             parts.append(f'<div style="color:{FG2}">{esc(d["from"])} and {esc(d["to"])}: same code</div>')
             continue
