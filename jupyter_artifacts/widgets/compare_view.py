@@ -37,6 +37,7 @@ class CompareView(FallbackBox):
         self.curves = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self._curves_png = curves_png(self.data["curves"])
         self.curves.value = self._curves_png or b""
+        self.curves.layout.display = "" if self._curves_png else "none"
         self.all_params.observe(self._on_params, names="value")
         self.x_axis.observe(self._on_curves, names="value")
         self.log_scale.observe(self._on_curves, names="value")

@@ -80,5 +80,6 @@ def _node(n: dict[str, Any], x: float, y: float, *, root: bool, selected: bool) 
         f'style="fill:{BG};stroke:{stroke};stroke-width:{width}"{dash}/>'
         + ("" if is_run else  # a kind-coloured tab on versions; runs are plain rounded boxes
            f'<rect x="{x:.1f}" y="{y:.1f}" width="6" height="{NODE_HEIGHT}" rx="2" style="fill:{colour}"/>')
-        + f'<text x="{x + 12:.1f}" y="{y + NODE_HEIGHT / 2 + 4:.1f}" style="fill:{FG}">{esc(label)}</text></g>'
+        + f'<text x="{x + 12:.1f}" y="{y + NODE_HEIGHT / 2 + 4:.1f}" style="fill:{FG}">'
+        + f"{esc(label)}</text></g>"
     )

@@ -64,7 +64,8 @@ def artifacts(items: list[dict[str, Any]], runs: list[str]) -> str:
             differing = [p for p in a["params"] if p["differs"]]
             rows = [[esc(p["key"]), *(fmt(v) for v in p["values"])] for p in differing]
             hidden = len(a["params"]) - len(differing)
-            note = f'<div style="color:{FG2};font-size:11px">{hidden} equal params hidden</div>' if hidden else ""
+            note = (f'<div style="color:{FG2};font-size:11px">{hidden} equal params hidden</div>'
+                    if hidden else "")
             parts.append(head + table(["", *map(esc, runs)], [["class", *map(esc, a["classes"])], *rows],
                                       ["", *(f"background:{DIFF_BG}" for _ in rows)]) + note)
         else:

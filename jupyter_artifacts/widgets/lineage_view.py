@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import ipywidgets as w
@@ -17,7 +18,10 @@ def node_details(graph: dict[str, Any], node_id: str | None) -> str:
     node = next((n for n in graph["nodes"] if n["id"] == node_id), None)
     if node is None:
         return ""
-    rows = "".join(f"<div><b>{esc(k)}</b>: {fmt(v)}</div>" for k, v in node.items() if k not in ("id",))
+    shown = {k: v for k, v in node.items() if k not in ("id", "label", "started_at")}
+    if node.get("started_at"):
+        shown["started"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(node["started_at"]))
+    rows = "".join(f"<div><b>{esc(k)}</b>: {fmt(v)}</div>" for k, v in shown.items())
     hint = f'ja.get_run("{node["ref"]}")' if node["type"] == "run" else f'ja.load("{node["ref"]}")'
     return box(f'<div style="font-size:12px">{rows}<div style="color:{FG2};margin-top:4px">'
                f"<code>{esc(hint)}</code></div></div>")

@@ -181,7 +181,10 @@ class Panel(FallbackBox):
         self.a_search.observe(lambda _c: self._load_artifacts(), names="value")
         self.a_names.observe(self._on_artifact, names="value")
         self.a_versions.observe(self._on_version, names="value")
-        return w.HBox([w.VBox([self.a_search, self.a_names, self.a_versions]), self.a_preview])
+        side = w.VBox([self.a_search, self.a_names, self.a_versions],
+                      layout=w.Layout(min_width="300px", width="300px"))
+        self.a_preview.layout = w.Layout(flex="1 1 auto", min_width="0")
+        return w.HBox([side, self.a_preview])
 
     def _load_artifacts(self) -> None:
         items = artifact_list(self.store, search=self.a_search.value)
@@ -213,22 +216,26 @@ class Panel(FallbackBox):
     def _build_metrics(self) -> w.Widget:
         self.m_key = w.Dropdown(description="metric", layout=w.Layout(width="260px"))
         self.m_smoothing = w.FloatSlider(value=0.0, min=0.0, max=0.99, step=0.01, description="smoothing",
-                                         continuous_update=False)
+                                         continuous_update=False, layout=w.Layout(width="360px"))
         self.m_log = w.Checkbox(value=False, description="log scale", indent=False)
         self.m_x = w.ToggleButtons(options=["step", "time"], value="step", style={"button_width": "60px"})
         self.m_note = w.HTML()
-        self.m_image = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        # Hidden until it holds a PNG: an empty Image shows a broken-image icon.
+        self.m_image = w.Image(format="png", layout=w.Layout(max_width="100%", display="none"))
         self.m_table = html_widget()
         for control in (self.m_key, self.m_smoothing, self.m_log, self.m_x):
             control.observe(self._on_curve_control, names="value")
-        return w.VBox([w.HBox([self.m_key, self.m_smoothing, self.m_log, self.m_x]), self.m_note,
+        return w.VBox([w.HBox([self.m_key, self.m_x, self.m_log]), self.m_smoothing, self.m_note,
                        self.m_image, self.m_table])
 
     def metric_runs(self) -> list[str]:
-        """The runs the Metrics and Lineage tabs show: the selection, else the page's first run."""
+        """The runs the Metrics and Lineage tabs show: the selection, else the page's first
+        three runs that logged metrics (else its first run)."""
         if self.selected:
             return list(self.selected.values())
-        return [self.page["rows"][0]["ref"]] if self.page.get("rows") else []
+        rows = self.page.get("rows", [])
+        with_metrics = [r["ref"] for r in rows if r["metrics"]][:3]
+        return with_metrics or [r["ref"] for r in rows[:1]]
 
     def _load_metrics(self) -> None:
         refs = self.metric_runs()

@@ -72,6 +72,19 @@ def test_panel_and_compare_render_in_jupyterlab(lab: Lab, browser: Any, artifact
     page.screenshot(path=str(artifacts_dir / "lab-widgets-full.png"))
     shoot(page, {"panel": parts["panel"], "compare": parts["compare"]}, [artifacts_dir, DOCS_IMAGES])
     shoot(page, {"lineage": parts["lineage"]}, [artifacts_dir])
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    panel = parts["panel"]
+    # The other tabs are computed in the kernel when first shown: they must fill in live.
+    panel.locator(".lm-TabBar-tab", has_text="Metrics").click()
+    page.wait_for_function("() => [...document.querySelectorAll('.jp-Artifacts-panel img.widget-image')]"
+                           ".some(img => img.complete && img.naturalWidth > 300)", timeout=30_000)
+    shoot(page, {"panel-metrics": panel}, [artifacts_dir])
+    panel.locator(".lm-TabBar-tab", has_text="Artifacts").click()
+    panel.get_by_text('ja.load("train:v2")').wait_for(timeout=30_000)
+    shoot(page, {"panel-artifacts": panel}, [artifacts_dir])
+    panel.locator(".lm-TabBar-tab", has_text="Lineage").click()
+    panel.locator("svg.jp-Artifacts-lineage").wait_for(timeout=30_000)
+    shoot(page, {"panel-lineage": panel}, [artifacts_dir])
     page.close()
 
 
