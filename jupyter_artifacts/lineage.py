@@ -1,10 +1,9 @@
-"""``ja.lineage(ref)``: the lineage graph of an artifact version or run, as data and as a widget."""
+"""``ja.lineage(ref)``: the lineage graph around a version or run, as data and as a widget."""
 
 from __future__ import annotations
 
 import sys
 import types
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,61 +11,48 @@ from .store import Store
 
 
 @dataclass
-class LineageGraph:
-    """The graph around ``root``: runs and versions linked by input/output edges.
+class Lineage:
+    """Runs and versions around ``root``: ``upstream`` made it, ``downstream`` was made from it.
 
-    It is plain data (``nodes``, ``edges``, ``upstream``, ``downstream``, ``stale``) and
-    displays itself as the lineage widget in a notebook, with a static SVG fallback.
+    Plain data; in a notebook it displays as the lineage widget (a layered SVG graph with a
+    node selector), with the static SVG as the ``text/html`` fallback.
     """
 
     root: str
     nodes: list[dict[str, Any]]
-    edges: list[dict[str, Any]]
+    edges: list[dict[str, str]]
     upstream: list[str] = field(default_factory=list)
     downstream: list[str] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)
+    #: The root's node id (``version:<id>`` / ``run:<id>``), which the edges use.
+    root_id: str = ""
     store: Store | None = field(default=None, repr=False, compare=False)
 
-    @classmethod
-    def from_store(cls, store: Store, ref: str, depth: int = 3) -> LineageGraph:
-        data = store.lineage(ref, depth=depth)
-        graph = cls(root=data["root"], nodes=data["nodes"], edges=data["edges"], store=store)
-        graph.upstream = graph._reach(forward=False)
-        graph.downstream = graph._reach(forward=True)
-        graph.stale = [n["ref"] for n in graph.nodes if n.get("stale")]
-        return graph
+    @property
+    def stale(self) -> list[str]:
+        """Refs of versions in the graph made from an input that has a newer version."""
+        return [n["ref"] for n in self.nodes if n.get("stale")]
 
-    def _reach(self, *, forward: bool) -> list[str]:
-        """Refs of the nodes reachable from the root along (or against) the edges."""
-        nxt: dict[str, list[str]] = {}
-        for e in self.edges:
-            a, b = (e["source"], e["target"]) if forward else (e["target"], e["source"])
-            nxt.setdefault(a, []).append(b)
-        seen, queue = {self.root}, deque([self.root])
-        while queue:
-            for other in nxt.get(queue.popleft(), []):
-                if other not in seen:
-                    seen.add(other)
-                    queue.append(other)
-        refs = {n["id"]: n["ref"] for n in self.nodes}
-        return [refs[n] for n in seen if n != self.root and n in refs]
+    def to_dict(self) -> dict[str, Any]:
+        return {"root": self.root, "nodes": self.nodes, "edges": self.edges,
+                "upstream": self.upstream, "downstream": self.downstream, "stale": self.stale}
 
-    def as_dict(self) -> dict[str, Any]:
-        """The graph in the shape ``Store.lineage`` returns (what the renderers take)."""
-        return {"root": self.root, "nodes": self.nodes, "edges": self.edges}
+    def graph(self) -> dict[str, Any]:
+        """The graph as ``Store.lineage`` returns it (root as a node id), for the renderers."""
+        return {"root": self.root_id, "nodes": self.nodes, "edges": self.edges}
+
+    def svg(self) -> str:
+        """The graph drawn as SVG (in a scrolling ``<div>``)."""
+        from .widgets.graph import lineage_svg
+
+        return lineage_svg(self.graph())
 
     def widget(self) -> Any:
         """The interactive lineage widget for this graph."""
         from .widgets.lineage_view import LineageView
 
         if self.store is None:
-            raise ValueError("this graph has no store to browse")
-        return LineageView(self.store, self.as_dict())
-
-    def svg(self) -> str:
-        from .widgets.graph import lineage_svg
-
-        return lineage_svg(self.as_dict())
+            raise ValueError("this graph was built without a store to browse")
+        return LineageView(self.store, self.graph())
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         if self.store is None:
@@ -75,25 +61,50 @@ class LineageGraph:
             return {"text/html": box(self.svg(), title="Lineage"), "text/plain": repr(self)}
         return self.widget()._repr_mimebundle_()
 
-    def __repr__(self) -> str:
-        return (f"LineageGraph(root={self.root!r}, {len(self.nodes)} nodes, {len(self.edges)} edges, "
-                f"stale={self.stale})")
+
+def _walk(edges: list[dict[str, str]], start: str, forward: bool) -> list[str]:
+    src, dst = ("source", "target") if forward else ("target", "source")
+    seen, frontier = [], [start]
+    while frontier:
+        node = frontier.pop()
+        for edge in edges:
+            if edge[src] == node and edge[dst] not in seen and edge[dst] != start:
+                seen.append(edge[dst])
+                frontier.append(edge[dst])
+    return seen
 
 
-def lineage(ref: str, depth: int = 3, *, store: Store | str | None = None) -> LineageGraph:
-    """The lineage graph around an artifact (``model``, ``model:v3``) or a run (``run-17``)."""
-    from .widgets.base import resolve_store
+def build_lineage(store: Store, ref: str, depth: int = 3) -> Lineage:
+    graph = store.lineage(ref, depth=depth)
+    refs = {n["id"]: n["ref"] for n in graph["nodes"]}
+    edges = graph["edges"]
+    return Lineage(
+        root=refs[graph["root"]], nodes=graph["nodes"], edges=edges,
+        upstream=[refs[n] for n in _walk(edges, graph["root"], forward=False)],
+        downstream=[refs[n] for n in _walk(edges, graph["root"], forward=True)],
+        root_id=graph["root"], store=store,
+    )
 
-    return LineageGraph.from_store(resolve_store(store), ref, depth)
+
+def lineage(ref: str, depth: int = 3, store: Store | str | None = None) -> Lineage:
+    """The lineage graph around ``ref`` (a version or a run): upstream, downstream, stale.
+
+    ``store`` is a :class:`Store`, a path, or None for this process's default store.
+    """
+    from . import tracking
+
+    if isinstance(store, str):
+        store = Store.open(store)
+    return build_lineage(store or tracking.default_store(), ref, depth)
 
 
 class _CallableModule(types.ModuleType):
     """Importing ``jupyter_artifacts.lineage`` binds the *module* to ``ja.lineage`` (the import
-    system sets the submodule as a package attribute), shadowing the lazy function; making
-    the module callable keeps ``ja.lineage(ref)`` working whichever was imported first."""
+    system sets a submodule as an attribute of its package), shadowing the lazy function;
+    a callable module keeps ``ja.lineage(ref)`` working whichever was imported first."""
 
-    def __call__(self, ref: str, depth: int = 3, *, store: Store | str | None = None) -> LineageGraph:
-        return lineage(ref, depth, store=store)
+    def __call__(self, ref: str, depth: int = 3, store: Store | str | None = None) -> Lineage:
+        return lineage(ref, depth, store)
 
 
 sys.modules[__name__].__class__ = _CallableModule

@@ -6,7 +6,7 @@ import random
 import re
 from itertools import pairwise
 
-from jupyter_artifacts.lineage import LineageGraph
+from jupyter_artifacts.lineage import build_lineage
 from jupyter_artifacts.store import Store
 from jupyter_artifacts.widgets.graph import lineage_svg
 from jupyter_artifacts.widgets.layout import NODE_HEIGHT, ROW_HEIGHT, layout
@@ -49,12 +49,13 @@ def test_two_hundred_nodes_do_not_overlap() -> None:
 
 
 def test_lineage_graph_data_and_svg(store: Store) -> None:
-    graph = LineageGraph.from_store(store, "model:v2")
+    graph = build_lineage(store, "model:v2")
     refs = {n["ref"] for n in graph.nodes}
     assert refs >= {"model:v2", "run-3", "train:v1", "run-1"}
     assert set(graph.upstream) == {"run-3", "train:v1", "run-1"} and graph.downstream == []
     assert "model:v2" in graph.stale  # train has a v2 the model was not trained on
-    svg = lineage_svg(graph.as_dict())
+    assert graph.root == "model:v2"
+    svg = lineage_svg(graph.graph())
     assert len(re.findall(r'class="jp-Artifacts-node"', svg)) == len(graph.nodes)
     assert len(re.findall(r'class="jp-Artifacts-edge"', svg)) == len(graph.edges)
     assert "⚠ model:v2" in svg and 'stroke-dasharray="4 3"' in svg

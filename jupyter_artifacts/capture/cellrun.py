@@ -1,0 +1,275 @@
+"""One tracked execution of a cell: what is noted before it runs and recorded after."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import tracking
+from ..errors import ArtifactsError
+from ..store import ArtifactVersion, Store
+from .analysis import CellNames
+from .figures import figures_drawn, open_figures
+from .linking import VersionLinker, file_artifact_name
+from .recorders import DisplayRecorder, FileWatcher, StreamTee
+from .values import artifact_kind, is_fitted_estimator, is_number, is_param_value, signature
+
+
+@dataclass
+class TrackOptions:
+    name: str | None = None
+    tags: list[str] = field(default_factory=list)
+    save: list[str] = field(default_factory=list)
+    skip: list[str] = field(default_factory=list)
+    figures: bool = True
+    quiet: bool = False
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")[:40] or "cell"
+
+
+def _existing_files(strings: set[str]) -> dict[str, tuple[int, int] | None]:
+    """Stat the string constants that look like paths (None: does not exist yet)."""
+    found: dict[str, tuple[int, int] | None] = {}
+    for text in strings:
+        if "\n" in text or len(text) > 300 or not re.search(r"\.[A-Za-z0-9]{1,12}$", text):
+            continue
+        try:
+            st = os.stat(text)
+        except (OSError, ValueError):
+            found[os.path.abspath(text)] = None
+            continue
+        if os.path.isfile(text):
+            found[os.path.abspath(text)] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+class CellRun:
+    """Everything about one tracked cell between ``pre_run_cell`` and ``post_run_cell``."""
+
+    def __init__(self, shell: Any, store: Store, linker: VersionLinker, options: TrackOptions,
+                 code: str, names: CellNames | None) -> None:
+        self.shell, self.store, self.linker = shell, store, linker
+        self.options, self.code, self.names = options, code, names
+        self.warnings: list[str] = []
+        self.params: dict[str, Any] = {}
+        self.inputs: list[ArtifactVersion] = []
+        self.outputs: list[tuple[ArtifactVersion, bool]] = []
+        self.metrics: dict[str, float] = {}
+        self.figures: list[Any] = []
+        self.active: tracking.ActiveRun | None = None
+        self._before: dict[str, Any] = {}
+        self._signatures: dict[str, Any] = {}
+        self._input_oids: dict[str, str] = {}
+        self._files_before: dict[str, tuple[int, int] | None] = {}
+        self._figures_before: dict[int, Any] = {}
+        self.stdout: StreamTee | None = None
+        self.stderr: StreamTee | None = None
+        self.displays: DisplayRecorder | None = None
+        self.files: FileWatcher | None = None
+
+    # -- before the cell -------------------------------------------------------------
+    def warn(self, what: str, exc: BaseException) -> None:
+        self.warnings.append(f"{what}: {exc}")
+
+    def note_inputs(self) -> None:
+        """Params and input artifacts the cell reads, captured before it can change them."""
+        ns, names, skip = self.shell.user_ns, self.names, set(self.options.skip)
+        if names is None:
+            return
+        for name in sorted(set(names.loads) | names.mutated):
+            if name.startswith("_") or name in skip or name not in ns:
+                continue
+            value = ns[name]
+            self._before[name] = value
+            if not names.read_before_bound(name):
+                continue  # rebound before use: the old value never reached the cell
+            if is_param_value(value):
+                if name in names.loads:
+                    self.params[name] = value
+                continue
+            kind = artifact_kind(value)
+            if kind is None or kind == "figure" or not is_fitted_estimator(value):
+                if kind == "model":
+                    self._signatures[name] = signature(value)
+                continue
+            self._signatures[name] = signature(value)
+            try:
+                version = self.linker.input_version(value, name, kind)
+            except (ArtifactsError, OSError, ValueError, TypeError) as exc:
+                self.warn(f"input {name} ({type(value).__name__}) not linked", exc)
+                continue
+            self.inputs.append(version)
+            self._input_oids[name] = version.oid
+        self._files_before = _existing_files(names.strings)
+        if self.options.figures:
+            self._figures_before = open_figures()
+
+    def start(self, run_name: str, fields: dict[str, Any]) -> None:
+        from ..codecs.base import json_safe
+
+        self.active = tracking.start_run(
+            run_name, store=self.store, tags=self.options.tags,
+            params={k: json_safe(v) for k, v in self.params.items()}, **fields,
+        )
+        for version in self.inputs:
+            self.store.record_event(self.active.id, version.id, "input")
+        self.stdout, self.stderr = StreamTee(sys.stdout), StreamTee(sys.stderr)
+        sys.stdout, sys.stderr = self.stdout, self.stderr  # type: ignore[assignment]
+        self.displays = DisplayRecorder(self.shell.display_pub).__enter__()
+        self.files = FileWatcher([self.store.root]).__enter__()
+
+    # -- after the cell --------------------------------------------------------------
+    def stop_recording(self) -> None:
+        if self.stdout is not None and sys.stdout is self.stdout:
+            sys.stdout = self.stdout._stream
+        if self.stderr is not None and sys.stderr is self.stderr:
+            sys.stderr = self.stderr._stream
+        if self.displays is not None:
+            self.displays.__exit__()
+        if self.files is not None:
+            self.files.__exit__()
+
+    def catch_figures(self) -> None:
+        """Called from ``post_execute`` before the inline backend closes the figures."""
+        if self.options.figures and self.active is not None:
+            self.figures = figures_drawn(self._figures_before)
+
+    def record_outputs(self) -> None:
+        assert self.active is not None
+        run_id, ns = self.active.id, self.shell.user_ns
+        names = self.names or CellNames()
+        skip = set(self.options.skip)
+        candidates = set(names.stores) - names.loop_targets
+        candidates |= {n for n in names.mutated if n in self._before}
+        candidates |= set(self.options.save)
+        figure_names: dict[int, str] = {}
+        for name in sorted(candidates):
+            if name.startswith("_") or name in skip or name not in ns:
+                continue
+            value = ns[name]
+            forced = name in self.options.save
+            if name not in names.stores and not forced and not self._changed(name, value):
+                continue
+            if is_number(value) and name not in names.literal_stores and not forced:
+                self.metrics[name] = float(value)
+                continue
+            if name in names.literal_stores and is_param_value(value) and not forced:
+                self.params[name] = value
+                continue
+            kind = artifact_kind(value)
+            if kind is None and not forced:
+                continue
+            if kind == "dataset" and name in names.in_loop and not forced:
+                continue  # a loop's scratch arrays (batches, gradients), not results
+            if kind == "figure":
+                figure_names[id(value)] = name
+                continue
+            if kind == "metrics" and isinstance(value, dict):
+                self.metrics.update({f"{name}.{k}": float(v) for k, v in value.items() if is_number(v)})
+            self._save_output(value, name, run_id, kind)
+        self._record_figures(figure_names, run_id)
+        self._record_files(run_id)
+        self._record_streams(run_id)
+        for key, value in self.metrics.items():
+            self.active.log_metric(key, value, step=0)
+        literal_params = {k: v for k, v in self.params.items() if k in names.literal_stores}
+        if literal_params:
+            from ..codecs.base import json_safe
+
+            self.active.log_params({k: json_safe(v) for k, v in literal_params.items()})
+
+    def _changed(self, name: str, value: Any) -> bool:
+        """For names only mutated through methods: did the value really change?"""
+        if name in self._signatures and artifact_kind(value) == "model":
+            return signature(value) != self._signatures[name]
+        return True  # datasets: content comparison happens by oid in _save_output
+
+    def _save_output(self, value: Any, name: str, run_id: str, kind: str | None) -> None:
+        try:
+            version, created = self.linker.output_version(value, name, run_id, kind)
+        except (ArtifactsError, OSError, ValueError, TypeError) as exc:
+            self.warn(f"skipped {name} ({type(value).__name__})", exc)
+            return
+        if self._input_oids.get(name) == version.oid and name not in self.names_stores():
+            return  # read and handed back unchanged: an input, not an output
+        self.outputs.append((version, created))
+
+    def names_stores(self) -> set[str]:
+        return set(self.names.stores) if self.names else set()
+
+    def _record_figures(self, figure_names: dict[int, str], run_id: str) -> None:
+        base = slug(self.active.run.name) if self.active else "cell"
+        drawn = list(self.figures)
+        for fig_id, name in figure_names.items():
+            if not any(id(f) == fig_id for f in drawn):
+                drawn.append(next(v for v in self.shell.user_ns.values() if id(v) == fig_id))
+        for i, fig in enumerate(drawn, start=1):
+            name = figure_names.get(id(fig)) or f"{base}/figure{i}"
+            self._save_output(fig, name, run_id, "figure")
+
+    def _record_files(self, run_id: str) -> None:
+        watched_reads = set(self.files.reads) if self.files else set()
+        watched_writes = set(self.files.writes) if self.files else set()
+        after = _existing_files(self.names.strings) if self.names else {}
+        for path, before in self._files_before.items():
+            now = after.get(path)
+            if now is None:
+                continue
+            if before is None or before != now:
+                watched_writes.add(path)
+            else:
+                watched_reads.add(path)
+        cwd = os.getcwd()
+        for path in sorted(watched_writes):
+            if os.path.isfile(path):
+                self._guard(lambda p=path: self.outputs.append(
+                    self.linker.file_version(p, file_artifact_name(p, cwd), run_id)), path)
+        for path in sorted(watched_reads - watched_writes):
+            if os.path.isfile(path):
+                self._guard(lambda p=path: self._link_input_file(p, cwd, run_id), path)
+
+    def _link_input_file(self, path: str, cwd: str, run_id: str) -> None:
+        version, _ = self.linker.file_version(path, file_artifact_name(path, cwd))
+        self.store.record_event(run_id, version.id, "input")
+        self.inputs.append(version)
+
+    def _guard(self, action: Any, what: str) -> None:
+        try:
+            action()
+        except (ArtifactsError, OSError, ValueError) as exc:
+            self.warn(f"file {what} not recorded", exc)
+
+    def _record_streams(self, run_id: str) -> None:
+        from ..codecs import save_object
+
+        base = slug(self.active.run.name) if self.active else "cell"
+        texts = {"stdout": self.stdout.getvalue() if self.stdout else "",
+                 "stderr": self.stderr.getvalue() if self.stderr else ""}
+        for stream, text in texts.items():
+            if text:
+                save_object(self.store, text, f"{base}/{stream}", kind="log", run_id=run_id)
+        bundles = self.displays.outputs if self.displays else []
+        for i, bundle in enumerate(bundles, start=1):
+            data = bundle["data"]
+            if "text/html" in data and "image/png" not in data:
+                html = data["text/html"]
+                html = "".join(html) if isinstance(html, list) else html
+                save_object(self.store, html, f"{base}/display{i}", kind="report", run_id=run_id,
+                            metadata={"media_types": sorted(data)})
+        if bundles:
+            save_object(self.store, {"outputs": bundles}, f"{base}/outputs", kind="log", run_id=run_id)
+
+    def finish(self, error: BaseException | None) -> None:
+        if self.active is not None:
+            tracking.end_run(self.active, error)
+            self.active.run = self.store.get_run(self.active.id)
+
+    @staticmethod
+    def elapsed_since(start: float) -> float:
+        return time.perf_counter() - start

@@ -1,0 +1,83 @@
+"""Linking namespace values and files to stored versions, without re-storing what is known."""
+
+from __future__ import annotations
+
+import os
+import weakref
+from pathlib import Path
+from typing import Any
+
+from ..codecs import encode, save_object
+from ..store import ArtifactVersion, Store
+from .values import signature
+
+
+class VersionLinker:
+    """Finds or creates the version for a value, remembering objects it has seen.
+
+    Models are remembered by identity and a cheap attribute signature, so an unchanged
+    model is not re-serialised every cell; files by (size, mtime).
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._objects: dict[int, tuple[weakref.ref[Any] | None, Any, str]] = {}
+        self._files: dict[str, tuple[int, int, str]] = {}
+
+    def _remembered(self, value: Any) -> ArtifactVersion | None:
+        entry = self._objects.get(id(value))
+        if entry is None:
+            return None
+        ref, sig, version_id = entry
+        if ref is not None and ref() is value and sig == signature(value):
+            return self.store.get_version(version_id)
+        return None
+
+    def _remember(self, value: Any, version: ArtifactVersion) -> None:
+        try:
+            ref: weakref.ref[Any] | None = weakref.ref(value)
+        except TypeError:
+            return  # no weak refs: identity could be reused, so do not remember
+        self._objects[id(value)] = (ref, signature(value), version.id)
+
+    def input_version(self, value: Any, name: str, kind: str | None = None) -> ArtifactVersion:
+        """The stored version with this content (any version of ``name``), stored if new."""
+        if (known := self._remembered(value)) is not None:
+            return known
+        codec, encoded = encode(value, self.store, allow_pickle=False)
+        same = [v for v in self.store.find_versions_by_oid(encoded.oid) if v.name == name]
+        if same:
+            version = same[0]
+        else:
+            version, _ = self.store.add_version(
+                name, oid=encoded.oid, kind=kind or encoded.kind, media_type=encoded.media_type,
+                codec=codec.name, size=encoded.size, summary=encoded.summary, metadata=encoded.metadata,
+            )
+        self._remember(value, version)
+        return version
+
+    def output_version(self, value: Any, name: str, run_id: str,
+                       kind: str | None = None) -> tuple[ArtifactVersion, bool]:
+        """Store ``value`` as an output of ``run_id``; a new version only if content changed."""
+        version, created = save_object(self.store, value, name, kind=kind, run_id=run_id,
+                                       allow_pickle=False)
+        self._remember(value, version)
+        return version, created
+
+    def file_version(self, path: str, name: str, run_id: str | None = None) -> tuple[ArtifactVersion, bool]:
+        """Store a file (or find it unchanged since last time) as ``name``."""
+        st = os.stat(path)
+        known = self._files.get(path)
+        if known and known[:2] == (st.st_size, st.st_mtime_ns) and run_id is None:
+            return self.store.get_version(known[2]), False
+        version, created = save_object(self.store, Path(path), name, run_id=run_id)
+        self._files[path] = (st.st_size, st.st_mtime_ns, version.id)
+        return version, created
+
+
+def file_artifact_name(path: str, cwd: str) -> str:
+    """Name a file artifact by its path relative to the working directory (else its name)."""
+    rel = os.path.relpath(path, cwd)
+    if rel.startswith(".."):
+        rel = os.path.basename(path)
+    return rel.replace(os.sep, "/").lstrip("./") or os.path.basename(path)

@@ -1,0 +1,126 @@
+"""``%%track`` (when invoked directly) and ``%artifacts`` for quick work in a cell."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shlex
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+
+from .. import tracking
+from ..errors import ArtifactsError
+
+if TYPE_CHECKING:
+    from .session import TrackingSession
+
+USAGE = ("%artifacts ls [NAME] | show REF | load REF [as VAR] | runs [NAME] | diff REF REF | "
+         "panel | compare REF REF... | lineage REF")
+
+
+@magics_class
+class ArtifactsMagics(Magics):
+    """Track cells as runs and browse the store."""
+
+    def __init__(self, shell: Any, session: TrackingSession) -> None:
+        super().__init__(shell)
+        self.session = session
+
+    @cell_magic
+    def track(self, line: str, cell: str) -> None:
+        """Record this cell as one run: ``%%track [NAME] [--tag T] [--save VAR] [--skip VAR]
+        [--no-figures] [--quiet]``."""
+        # Normally the session's hooks handle %%track before this runs; this path serves
+        # callers of run_cell_magic, and nests the body as its own cell.
+        from .session import parse_options
+
+        self.session.begin(parse_options(line), cell, None)
+        self.shell.run_cell(cell, store_history=False)
+
+    @line_magic
+    def artifacts(self, line: str) -> Any:
+        """Browse the store: ``%artifacts ls | show REF | load REF [as VAR] | runs | diff A B | panel``."""
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            raise UsageError(f"%artifacts: {exc}") from None
+        if not words:
+            raise UsageError(USAGE)
+        command, args = words[0], words[1:]
+        handler = getattr(self, f"_cmd_{command}", None)
+        if handler is None:
+            raise UsageError(f"%artifacts: unknown command {command!r}. Usage: {USAGE}")
+        try:
+            return handler(args)
+        except ArtifactsError as exc:
+            raise UsageError(f"%artifacts {command}: {exc}") from None
+
+    def _cmd_ls(self, args: list[str]) -> Any:
+        import jupyter_artifacts as ja
+
+        if args:
+            return ja.versions(args[0])
+        return ja.artifacts()
+
+    def _cmd_runs(self, args: list[str]) -> Any:
+        import jupyter_artifacts as ja
+
+        return ja.runs(name=args[0] if args else None, limit=50)
+
+    def _cmd_show(self, args: list[str]) -> Any:
+        if len(args) != 1:
+            raise UsageError("%artifacts show REF")
+        store = tracking.default_store()
+        try:
+            return store.resolve(args[0])
+        except ArtifactsError:
+            return store.get_run(args[0])
+
+    def _cmd_load(self, args: list[str]) -> Any:
+        import jupyter_artifacts as ja
+
+        if len(args) == 3 and args[1] == "as" and args[2].isidentifier():
+            self.shell.user_ns[args[2]] = ja.load(args[0])
+            return None
+        if len(args) != 1:
+            raise UsageError("%artifacts load REF [as VAR]")
+        return ja.load(args[0])
+
+    def _cmd_diff(self, args: list[str]) -> Any:
+        if len(args) != 2:
+            raise UsageError("%artifacts diff REF REF")
+        store = tracking.default_store()
+        texts = []
+        for ref in args:
+            try:
+                v = store.resolve(ref)
+                texts.append((v.ref, json.dumps(v.summary, indent=1, sort_keys=True, default=str)))
+            except ArtifactsError:
+                run = store.get_run(ref)
+                body = json.dumps({"params": run.params, "metrics": run.metrics}, indent=1, sort_keys=True)
+                texts.append((run.ref, (run.code or "") + "\n" + body))
+        (a_name, a), (b_name, b) = texts
+        diff = difflib.unified_diff(a.splitlines(), b.splitlines(), a_name, b_name, lineterm="")
+        print("\n".join(diff) or "no differences")
+        return None
+
+    def _cmd_panel(self, args: list[str]) -> Any:
+        import jupyter_artifacts as ja
+
+        return ja.panel()
+
+    def _cmd_compare(self, args: list[str]) -> Any:
+        import jupyter_artifacts as ja
+
+        if len(args) < 2:
+            raise UsageError("%artifacts compare REF REF...")
+        return ja.compare(*args)
+
+    def _cmd_lineage(self, args: list[str]) -> Any:
+        import jupyter_artifacts as ja
+
+        if len(args) != 1:
+            raise UsageError("%artifacts lineage REF")
+        return ja.lineage(args[0])

@@ -1,0 +1,127 @@
+"""Recorders that watch a cell without changing what the user sees.
+
+Printed output is teed (written through at once and kept), displayed outputs are copied
+as they are published, and files the cell opens are noted through an audit hook.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+MAX_STREAM_CHARS = 1_000_000
+MAX_DISPLAYS = 50
+
+_DATA_SUFFIXES = {
+    ".csv", ".tsv", ".parquet", ".feather", ".arrow", ".json", ".jsonl", ".yaml", ".yml", ".toml",
+    ".cfg", ".ini", ".txt", ".npy", ".npz", ".pkl", ".pickle", ".joblib", ".onnx", ".pt", ".pth",
+    ".safetensors", ".skops", ".h5", ".html", ".htm", ".png", ".svg", ".jpg", ".jpeg", ".pdf",
+    ".log", ".md", ".xlsx",
+}
+
+
+class StreamTee:
+    """Wraps ``sys.stdout``/``sys.stderr``: writes go through unchanged and are also kept."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._parts: list[str] = []
+        self._size = 0
+
+    def write(self, text: str) -> int:
+        if self._size < MAX_STREAM_CHARS and isinstance(text, str):
+            self._parts.append(text)
+            self._size += len(text)
+        return self._stream.write(text)  # type: ignore[no-any-return]
+
+    def getvalue(self) -> str:
+        return "".join(self._parts)
+
+    def __getattr__(self, name: str) -> Any:
+        # flush, fileno, isatty, encoding, the ipykernel OutStream's own attributes...
+        return getattr(self._stream, name)
+
+
+class DisplayRecorder:
+    """Wraps the shell's display publisher to keep a copy of each rich output."""
+
+    SKIP_KEY = "jupyter_artifacts"
+
+    def __init__(self, display_pub: Any) -> None:
+        self._pub = display_pub
+        self._original = display_pub.publish
+        self.outputs: list[dict[str, Any]] = []
+
+    def __enter__(self) -> DisplayRecorder:
+        original = self._original
+
+        def publish(data: dict[str, Any], metadata: dict[str, Any] | None = None, *args: Any,
+                    **kwargs: Any) -> Any:
+            if (len(self.outputs) < MAX_DISPLAYS and not (metadata or {}).get(self.SKIP_KEY)
+                    and not kwargs.get("update")):
+                self.outputs.append({"data": dict(data), "metadata": dict(metadata or {})})
+            return original(data, metadata, *args, **kwargs)
+
+        self._had_own = "publish" in vars(self._pub)
+        self._wrapper = publish
+        self._pub.publish = publish
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if vars(self._pub).get("publish") is not self._wrapper:
+            return  # someone wrapped it after us; leave their wrapper alone
+        if self._had_own:
+            self._pub.publish = self._original
+        else:
+            del self._pub.publish  # the class's method shows through again
+
+
+class FileWatcher:
+    """Notes data files opened during a cell, via one process-wide audit hook.
+
+    Audit hooks cannot be removed, so the hook is installed once and is inert (one global
+    check) whenever no watcher is active, including after the extension is unloaded.
+    """
+
+    _installed = False
+    _active: FileWatcher | None = None
+    _lock = threading.Lock()
+
+    def __init__(self, ignore: list[Path]) -> None:
+        self.reads: dict[str, float] = {}
+        self.writes: dict[str, float] = {}
+        self._ignore = [str(p) for p in ignore] + [sys.prefix, sys.base_prefix]
+
+    @classmethod
+    def _hook(cls, event: str, args: tuple[Any, ...]) -> None:
+        watcher = cls._active
+        if watcher is None or event != "open":
+            return
+        path, mode = args[0], args[1]
+        if not isinstance(path, str | bytes | os.PathLike) or isinstance(path, int):
+            return
+        watcher._note(os.fsdecode(path), mode)
+
+    def _note(self, path: str, mode: Any) -> None:
+        if Path(path).suffix.lower() not in _DATA_SUFFIXES and Path(path).name != "requirements.txt":
+            return
+        full = os.path.abspath(path)
+        if any(full.startswith(prefix) for prefix in self._ignore):
+            return
+        mode = mode if isinstance(mode, str) else "r"
+        target = self.writes if any(c in mode for c in "wax+") else self.reads
+        target.setdefault(full, 0.0)
+
+    def __enter__(self) -> FileWatcher:
+        with self._lock:
+            if not FileWatcher._installed:
+                sys.addaudithook(FileWatcher._hook)
+                FileWatcher._installed = True
+            FileWatcher._active = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        FileWatcher._active = None

@@ -1,0 +1,244 @@
+"""The kernel side of tracking: IPython event hooks that turn ``%%track`` cells into runs.
+
+A ``%%track`` cell is not run by a magic function: the hooks see its first line in
+``pre_run_cell``, a cleanup transformer blanks that line, and the body then runs as an
+ordinary cell. Display of the last value, ``;``, top-level ``await``, tracebacks and
+``KeyboardInterrupt`` therefore behave exactly as in an untracked cell.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import threading
+import time
+import uuid
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from .. import tracking
+from ..environment import git_state, python_environment
+from .analysis import analyse
+from .cellrun import CellRun, TrackOptions
+from .linking import VersionLinker
+from .summary import LiveCurve, summary_html, summary_text
+
+MAGIC = "%%track"
+GIT_TTL = 30.0
+
+
+def parse_options(line: str) -> TrackOptions:
+    """Parse ``[NAME] [--tag T]... [--save VAR]... [--skip VAR]... [--no-figures] [--quiet]``."""
+    try:
+        words = shlex.split(line)
+    except ValueError as exc:
+        raise UsageError(f"%%track: {exc}") from None
+    opts = TrackOptions()
+    it = iter(words)
+    for word in it:
+        if word in ("--tag", "--save", "--skip", "-t"):
+            value = next(it, None)
+            if value is None or value.startswith("--"):
+                raise UsageError(f"%%track: {word} needs a value")
+            if word in ("--save", "--skip") and not value.isidentifier():
+                raise UsageError(f"%%track: {word} takes a variable name, not {value!r}")
+            {"--tag": opts.tags, "-t": opts.tags, "--save": opts.save, "--skip": opts.skip}[word].append(value)
+        elif word == "--no-figures":
+            opts.figures = False
+        elif word == "--quiet":
+            opts.quiet = True
+        elif word.startswith("-"):
+            raise UsageError(f"%%track: unknown option {word!r} "
+                             "(use [NAME] --tag T --save VAR --skip VAR --no-figures --quiet)")
+        elif opts.name is None:
+            opts.name = word
+        else:
+            raise UsageError(f"%%track: one run name only; got {opts.name!r} and {word!r}")
+    return opts
+
+
+def split_track_cell(raw: str) -> tuple[str, str] | None:
+    """``(options line, body)`` if the cell starts with ``%%track``, else None."""
+    stripped = raw.lstrip("\n")
+    if not (stripped.startswith(MAGIC) and (len(stripped) == len(MAGIC) or stripped[len(MAGIC)] in " \t\n")):
+        return None
+    first, _, body = stripped.partition("\n")
+    return first[len(MAGIC):], body
+
+
+def default_run_name(body: str, notebook: str | None) -> str:
+    """The first comment's text, else the first code line, else the notebook's name."""
+    for line in body.splitlines():
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("#"):
+            comment = text.lstrip("#").strip()
+            if comment:
+                return comment[:60]
+            continue
+        return text[:60]
+    return os.path.splitext(os.path.basename(notebook))[0] if notebook else "cell"
+
+
+class TrackingSession:
+    """Owns the hooks for one IPython shell; one per loaded extension."""
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        self.context_id = uuid.uuid4().hex
+        self.current: CellRun | None = None
+        self._linker: VersionLinker | None = None
+        self._git: tuple[float, tuple[str | None, bool | None]] | None = None
+        # Listing installed packages takes ~100 ms: do it off the first tracked cell's path.
+        threading.Thread(target=python_environment, daemon=True).start()
+
+    # -- registration ----------------------------------------------------------------
+    def register(self) -> None:
+        events = self.shell.events
+        events.register("pre_run_cell", self.pre_run_cell)
+        # Ahead of the inline backend's flush_figures, which closes the cell's figures.
+        events.callbacks["post_execute"].insert(0, self.post_execute)
+        events.register("post_run_cell", self.post_run_cell)
+        # Last, so the blank line we leave is not removed by leading_empty_lines.
+        self.shell.input_transformers_cleanup.append(self.strip_magic_line)
+
+    def unregister(self) -> None:
+        events = self.shell.events
+        for name, callback in (("pre_run_cell", self.pre_run_cell), ("post_execute", self.post_execute),
+                               ("post_run_cell", self.post_run_cell)):
+            if callback in events.callbacks[name]:
+                events.unregister(name, callback)
+        if self.strip_magic_line in self.shell.input_transformers_cleanup:
+            self.shell.input_transformers_cleanup.remove(self.strip_magic_line)
+        if self.current is not None:
+            self.current.stop_recording()
+            self.current = None
+
+    # -- the transformer -------------------------------------------------------------
+    def strip_magic_line(self, lines: list[str]) -> list[str]:
+        """Blank the ``%%track`` line (keeping line numbers) so the body runs as Python."""
+        i = 0
+        while i < len(lines) and not lines[i].strip():
+            i += 1
+        parts = split_track_cell(lines[i]) if i < len(lines) else None
+        if parts is None:
+            return lines
+        # Pure: IPython may transform a cell several times, before or after pre_run_cell.
+        try:
+            parse_options(parts[0])
+        except UsageError as exc:
+            return [f"raise __import__('IPython.core.error', fromlist=['UsageError']).UsageError({str(exc)!r})\n"]
+        return [*lines[:i], "\n", *lines[i + 1:]]
+
+    # -- the hooks -------------------------------------------------------------------
+    def _store(self) -> Any:
+        store = tracking.default_store()
+        if self._linker is None or self._linker.store is not store:
+            self._linker = VersionLinker(store)
+        return store
+
+    def notebook_path(self) -> str | None:
+        ns = self.shell.user_ns
+        return ns.get("__vsc_ipynb_file__") or ns.get("__session__") or os.environ.get("JPY_SESSION_NAME")
+
+    def _git_state(self, folder: str) -> tuple[str | None, bool | None]:
+        now = time.monotonic()
+        if self._git is None or now - self._git[0] > GIT_TTL:
+            self._git = (now, git_state(folder))
+        return self._git[1]
+
+    def pre_run_cell(self, info: Any) -> None:
+        parts = split_track_cell(info.raw_cell or "")
+        if parts is None:
+            return
+        line, body = parts
+        try:
+            options = parse_options(line)
+        except UsageError:
+            return  # the transformer turned the cell into a raise of this error
+        self.begin(options, body, getattr(info, "cell_id", None))
+
+    def begin(self, options: TrackOptions, body: str, cell_id: str | None) -> None:
+        """Start a run for a cell whose body is about to execute."""
+        try:
+            store = self._store()
+            assert self._linker is not None
+            names = analyse(self.shell.transform_cell(body))
+            cell = CellRun(self.shell, store, self._linker, options, body, names)
+            cell.notebook = notebook = self.notebook_path()  # type: ignore[attr-defined]
+            cell.note_inputs()
+            commit, dirty = self._git_state(os.path.dirname(os.path.abspath(notebook or "x")))
+            env = python_environment()
+            store.ensure_context(self.context_id, "session", notebook_path=notebook)
+            cell.start(options.name or default_run_name(body, notebook), {
+                "context_id": self.context_id, "notebook_path": notebook, "cell_id": cell_id,
+                "execution_count": self.shell.execution_count, "code": body,
+                "environment_id": store.put_environment(env["python"], env["platform"], env["packages"]),
+                "git_commit": commit, "git_dirty": dirty,
+            })
+            self._attach_live_curve(cell)
+            self.current = cell
+        except Exception as exc:
+            self.current = None
+            self._warn(f"this cell runs untracked ({type(exc).__name__}: {exc})")
+
+    def _attach_live_curve(self, cell: CellRun) -> None:
+        if cell.options.quiet or cell.active is None:
+            return
+        from IPython.display import HTML, display
+
+        meta = {"jupyter_artifacts": True}
+        curve = LiveCurve(lambda svg: display(HTML(svg), display_id=True, metadata=meta),
+                          lambda handle, svg: handle.update(HTML(svg), metadata=meta))
+        cell.curve = curve  # type: ignore[attr-defined]
+        cell.active.listeners.append(curve.on_metric)
+
+    def post_execute(self) -> None:
+        if self.current is not None:
+            try:
+                self.current.catch_figures()
+            except Exception as exc:
+                self.current.warn("figures not captured", exc)
+
+    def post_run_cell(self, result: Any) -> None:
+        cell, self.current = self.current, None
+        if cell is None:
+            return
+        cell.stop_recording()
+        curve = getattr(cell, "curve", None)
+        if curve is not None:
+            curve.close()
+        error = result.error_in_exec or result.error_before_exec
+        try:
+            if error is None or cell.options.save:
+                cell.record_outputs()
+        except Exception as exc:
+            cell.warn("outputs not fully recorded", exc)
+        try:
+            cell.finish(error)
+        except Exception as exc:
+            self._warn(f"the run could not be closed ({exc})")
+            return
+        if not cell.options.quiet and cell.active is not None:
+            self._show_summary(cell)
+        elif cell.warnings:
+            self._warn("; ".join(cell.warnings))
+
+    def _show_summary(self, cell: CellRun) -> None:
+        from IPython.display import display
+
+        run = cell.active.run  # type: ignore[union-attr]
+        bundle = {
+            "text/plain": summary_text(run, cell.outputs, cell.metrics),
+            "text/html": summary_html(run, cell.outputs, cell.inputs, cell.metrics, cell.params,
+                                      cell.warnings),
+        }
+        display(bundle, raw=True, metadata={"jupyter_artifacts": True})
+
+    @staticmethod
+    def _warn(message: str) -> None:
+        import sys
+
+        print(f"jupyter-artifacts: {message}", file=sys.stderr)

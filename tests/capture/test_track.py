@@ -1,0 +1,193 @@
+"""%%track on a real IPython shell: the cell behaves as untracked, and the store holds the run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from IPython.core.error import UsageError
+
+from jupyter_artifacts.store import Store
+
+from .conftest import run
+
+
+def events(store: Store, run_ref: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {"input": set(), "output": set()}
+    for kind, version in store.run_events(run_ref):
+        out[kind].add(version.ref)
+    return out
+
+
+def test_tracked_cell_keeps_namespace_and_displays_last_value(shell: Any, store: Store, capsys: Any) -> None:
+    result = run(shell, "%%track\nx = 41\nx + 1")
+    assert shell.user_ns["x"] == 41
+    assert result.result == 42
+    assert store.get_run("run-1").status == "ok"
+
+
+def test_trailing_semicolon_suppresses_display(shell: Any, store: Store) -> None:
+    result = run(shell, "%%track\n41 + 1;")
+    assert result.result is None
+
+
+def test_print_is_teed_live_and_recorded(shell: Any, store: Store, capsys: Any) -> None:
+    run(shell, "%%track hello\nprint('hello from the cell')")
+    assert "hello from the cell" in capsys.readouterr().out
+    log = store.resolve("hello/stdout")
+    assert store.objects.read_bytes(log.oid).decode() == "hello from the cell\n"
+
+
+def test_params_inputs_model_and_metric(shell: Any, store: Store) -> None:
+    run(shell, "import numpy as np\nfrom sklearn.linear_model import LogisticRegression\n"
+               "max_iter = 300\nX = np.random.RandomState(0).rand(40, 3)\ny = (X[:, 0] > .5).astype(int)")
+    run(shell, "%%track train --tag baseline\n"
+               "model = LogisticRegression(max_iter=max_iter).fit(X, y)\nacc = model.score(X, y)")
+    r = store.get_run("train")
+    assert r.tags == ["baseline"]
+    assert r.params == {"max_iter": 300}
+    assert r.metrics["acc"] == pytest.approx(shell.user_ns["acc"])
+    assert r.code is not None and "LogisticRegression" in r.code
+    assert events(store, "train") == {"input": {"X:v1", "y:v1"}, "output": {"model:v1"}}
+    assert store.resolve("model").summary["class"].endswith("LogisticRegression")
+
+
+def test_rerun_unchanged_makes_no_new_versions(shell: Any, store: Store) -> None:
+    run(shell, "import numpy as np\nX = np.arange(12.).reshape(4, 3)")
+    cell = "%%track\nZ = X * 2"
+    run(shell, cell)
+    run(shell, cell)
+    assert [v.ref for v in store.versions("Z")] == ["Z:v1"]
+    assert [v.ref for v in store.versions("X")] == ["X:v1"]
+    run(shell, "X = X + 1")
+    run(shell, cell)
+    assert [v.ref for v in store.versions("Z")] == ["Z:v1", "Z:v2"]
+    assert events(store, "run-3")["input"] == {"X:v2"}
+    assert store.is_stale("Z:v1") and not store.is_stale("Z:v2")
+
+
+def test_method_call_mutation_is_an_output(shell: Any, store: Store) -> None:
+    run(shell, "import numpy as np\nfrom sklearn.tree import DecisionTreeClassifier\n"
+               "X = np.random.RandomState(1).rand(30, 2); y = (X[:, 1] > .5).astype(int)\n"
+               "clf = DecisionTreeClassifier(max_depth=2)")
+    run(shell, "%%track fit\nclf.fit(X, y)")
+    assert "clf:v1" in events(store, "fit")["output"]
+
+
+def test_failed_cell_is_recorded_and_reraises(shell: Any, store: Store) -> None:
+    result = shell.run_cell("%%track boom\nlogged = 1\nraise ValueError('bad input')", store_history=True)
+    assert isinstance(result.error_in_exec, ValueError)
+    r = store.get_run("boom")
+    assert r.status == "failed"
+    assert r.error is not None and "ValueError: bad input" in r.error
+    assert shell.user_ns["logged"] == 1
+    run(shell, "%%track after\nok = True")
+    assert store.get_run("after").status == "ok"
+
+
+def test_keyboard_interrupt_marks_interrupted(shell: Any, store: Store) -> None:
+    result = shell.run_cell("%%track stop\nraise KeyboardInterrupt", store_history=True)
+    assert isinstance(result.error_in_exec, KeyboardInterrupt)
+    assert store.get_run("stop").status == "interrupted"
+
+
+def test_traceback_line_numbers_match_the_cell(shell: Any, store: Store, capsys: Any) -> None:
+    shell.run_cell("%%track\n\nundefined_name", store_history=True)
+    assert "line 3" in capsys.readouterr().out
+
+
+def test_bad_options_raise_usage_error_and_do_not_run(shell: Any, store: Store) -> None:
+    for line in ("%%track --bogus", "%%track a b", "%%track --save 1x", "%%track --tag"):
+        result = shell.run_cell(f"{line}\nside_effect = 1", store_history=True)
+        assert isinstance(result.error_in_exec, UsageError), line
+    assert "side_effect" not in shell.user_ns
+    assert store.query_runs().total == 0
+
+
+def test_save_and_skip(shell: Any, store: Store) -> None:
+    run(shell, "%%track --save note --skip big\nimport numpy as np\nnote = 'a string'\nbig = np.ones(10)")
+    outputs = events(store, "run-1")["output"]
+    assert "note:v1" in outputs
+    assert not any(ref.startswith("big:") for ref in outputs)
+
+
+def test_figures_stored_once_as_png_and_svg(shell: Any, store: Store) -> None:
+    run(shell, "import matplotlib.pyplot as plt")
+    run(shell, "%%track plots\nfig, ax = plt.subplots()\nax.plot([1, 2, 3]); ax.set_title('curve')\n"
+               "plt.figure(); plt.plot([3, 2, 1]);")
+    figures = [v for v in (v for _, v in store.run_events("plots")) if v.kind == "figure"]
+    assert sorted(v.name for v in figures) == ["fig", "plots/figure2"]
+    fig = store.resolve("fig")
+    assert store.objects.read_bytes(fig.oid)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in store.objects.read_bytes(fig.metadata["objects"]["svg"])[:400]
+    assert fig.summary["title"] == "curve"
+    run(shell, "%%track next\nvalue = 1.5")
+    assert not any(v.kind == "figure" for _, v in store.run_events("next"))
+
+
+def test_no_figures_option(shell: Any, store: Store) -> None:
+    run(shell, "import matplotlib.pyplot as plt")
+    run(shell, "%%track --no-figures\nplt.plot([1, 2]);")
+    assert not any(v.kind == "figure" for _, v in store.run_events("run-1"))
+
+
+def test_files_read_and_written_are_lineage(shell: Any, store: Store, tmp_path: Any) -> None:
+    (tmp_path / "raw.csv").write_text("a,b\n1,2\n3,4\n")
+    (tmp_path / "config.yaml").write_text("scale: 2\n")
+    run(shell, "import pandas as pd, yaml")
+    cell = ("%%track prep\ncfg = yaml.safe_load(open('config.yaml'))\ndf = pd.read_csv('raw.csv')\n"
+            "df['c'] = df.a * cfg['scale']\ndf.to_parquet('features.parquet')")
+    run(shell, cell)
+    ev = events(store, "prep")
+    assert {"raw.csv:v1", "config.yaml:v1"} <= ev["input"]
+    assert {"features.parquet:v1", "df:v1"} <= ev["output"]
+    (tmp_path / "config.yaml").write_text("scale: 3\n")
+    run(shell, cell)
+    assert {"raw.csv:v1", "config.yaml:v2"} <= events(store, "run-2")["input"]
+    assert store.is_stale("features.parquet:v1")
+    assert not store.is_stale("features.parquet:v2")
+
+
+def test_explicit_api_calls_attach_to_the_run(shell: Any, store: Store) -> None:
+    run(shell, "%%track loop\nimport jupyter_artifacts as ja\nja.log_param('lr', 0.1)\n"
+               "for i in range(50):\n    ja.log_metric('loss', 1 / (i + 1), step=i)\n"
+               "ja.save({'note': 1}, 'extra')")
+    r = store.get_run("loop")
+    assert r.params["lr"] == 0.1
+    assert len(store.metric_series("loop", "loss")) == 50
+    assert "extra:v1" in events(store, "loop")["output"]
+
+
+def test_unstorable_output_is_skipped_with_a_note(shell: Any, store: Store) -> None:
+    run(shell, "%%track --save gen\ngen = (i for i in range(3))\nvalue = 2.5\nscore = value / 2")
+    r = store.get_run("run-1")
+    assert r.status == "ok" and r.metrics["score"] == 1.25 and r.params["value"] == 2.5
+    assert not any(v.name == "gen" for _, v in store.run_events("run-1"))
+
+
+def test_store_failure_keeps_the_users_work(shell: Any, store: Store, capsys: Any) -> None:
+    store.catalog.close()  # the store becomes unusable underneath the kernel
+    result = shell.run_cell("%%track\nkept = 7\nkept", store_history=True)
+    assert result.error_in_exec is None and result.result == 7
+    assert "jupyter-artifacts:" in capsys.readouterr().err
+
+
+def test_top_level_await(shell: Any, store: Store) -> None:
+    shell.autoawait = True
+    result = shell.run_cell("%%track\nimport asyncio\nawait asyncio.sleep(0)\nawaited = 3", store_history=True)
+    assert result.error_in_exec is None
+    assert shell.user_ns["awaited"] == 3
+
+
+def test_unload_removes_every_hook(store_dir: Any) -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    before = {k: list(v) for k, v in ip.events.callbacks.items()}
+    cleanup = list(ip.input_transformers_cleanup)
+    ip.run_line_magic("load_ext", "jupyter_artifacts")
+    ip.run_line_magic("unload_ext", "jupyter_artifacts")
+    assert {k: list(v) for k, v in ip.events.callbacks.items()} == before
+    assert list(ip.input_transformers_cleanup) == cleanup
+    assert "track" not in ip.magics_manager.magics["cell"]
+    assert "artifacts" not in ip.magics_manager.magics["line"]
