@@ -21,6 +21,7 @@ from .viewmodels import (
     artifact_list,
     metric_curves,
     metric_table,
+    parse_columns,
     runs_page,
     sort_options,
     version_list,
@@ -69,11 +70,14 @@ class Panel(FallbackBox):
     # -- Runs -------------------------------------------------------------------
     def _build_runs(self) -> w.Widget:
         self.f_name, self.f_tag, self.f_notebook = _text("name"), _text("tag"), _text("notebook")
+        self.f_columns = w.Text(placeholder="columns: lr, metrics.loss", continuous_update=False,
+                                layout=w.Layout(width="230px"))
         self.f_status = w.Dropdown(options=STATUSES, value="", layout=w.Layout(width="130px"))
         self.sort = w.Dropdown(options=["started_at"], value="started_at", description="sort",
                                layout=w.Layout(width="230px"))
         self.descending = w.ToggleButton(value=True, description="↓ desc", layout=w.Layout(width="80px"))
-        for control in (self.f_name, self.f_tag, self.f_notebook, self.f_status, self.sort, self.descending):
+        for control in (self.f_name, self.f_tag, self.f_notebook, self.f_status, self.sort, self.descending,
+                        self.f_columns):
             control.observe(self._on_filter, names="value")
         self.prev_button = w.Button(description="◀ prev", layout=w.Layout(width="80px"))
         self.next_button = w.Button(description="next ▶", layout=w.Layout(width="80px"))
@@ -91,7 +95,7 @@ class Panel(FallbackBox):
         self.compare_button.on_click(lambda _b: self.show_compare())
         self.compare_out = w.Output()
         return w.VBox([
-            w.HBox([self.f_name, self.f_tag, self.f_status, self.f_notebook]),
+            w.HBox([self.f_name, self.f_tag, self.f_status, self.f_notebook, self.f_columns]),
             w.HBox([self.sort, self.descending, self.prev_button, self.page_label, self.next_button]),
             self.runs_html,
             w.HBox([self.pick, w.VBox([self.selection_label,
@@ -101,10 +105,12 @@ class Panel(FallbackBox):
 
     def load_page(self) -> None:
         """Run the one page query for the current filters, sort and page, and redraw the table."""
+        params, metrics = parse_columns(self.f_columns.value)
         self.page = runs_page(
             self.store, page=self.page_index, page_size=self.page_size, name=self.f_name.value,
             tag=self.f_tag.value, status=self.f_status.value, notebook=self.f_notebook.value,
             order_by=self.sort.value, descending=self.descending.value,
+            param_columns=params, metric_columns=metrics,
         )
         current = self.sort.value
         options = sort_options(self.page)

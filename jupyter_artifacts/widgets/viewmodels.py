@@ -53,6 +53,19 @@ def runs_page(
     }
 
 
+def parse_columns(text: str) -> tuple[list[str] | None, list[str] | None]:
+    """``"lr, params.seed, metrics.loss"`` -> (param keys, metric keys); (None, None) if empty.
+
+    Bare names are params; ``metrics.`` names are metrics.
+    """
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        return None, None
+    params = [n.removeprefix("params.") for n in names if not n.startswith("metrics.")]
+    metrics = [n.removeprefix("metrics.") for n in names if n.startswith("metrics.")]
+    return params, metrics
+
+
 def sort_options(page: dict[str, Any]) -> list[str]:
     """What the runs table can be sorted by: run columns, then the page's params and metrics."""
     keys = {k for row in page["rows"] for k in row["params"]}

@@ -79,6 +79,15 @@ def test_panel_and_compare_render_in_jupyterlab(lab: Lab, page: Any) -> None:
     shoot(page, {"lineage": parts["lineage"]}, [ARTIFACTS_DIR])
     page.set_viewport_size({"width": 1400, "height": 1000})
     panel = parts["panel"]
+    # Select two runs in the list; Compare becomes enabled and opens a comparison in the panel.
+    button = panel.get_by_role("button", name="Compare")
+    assert button.is_disabled()
+    panel.locator("select[multiple]").select_option(label=["run-3  train", "run-2  train"])
+    panel.get_by_text("2 selected").wait_for(timeout=30_000)
+    button.click()
+    panel.locator(".jp-Artifacts-compare").wait_for(timeout=60_000)
+    shoot(page, {"panel-compare": panel}, [ARTIFACTS_DIR])
+    page.set_viewport_size({"width": 1400, "height": 1000})
     # The other tabs are computed in the kernel when first shown: they must fill in live.
     panel.locator(".lm-TabBar-tab", has_text="Metrics").click()
     page.wait_for_function("() => [...document.querySelectorAll('.jp-Artifacts-panel img.widget-image')]"

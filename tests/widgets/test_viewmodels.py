@@ -100,3 +100,8 @@ def test_compare_metrics_and_artifacts(store: Store) -> None:
 def test_compare_needs_two_runs(store: Store) -> None:
     with pytest.raises(InvalidReferenceError):
         cmp.comparison(store, ["run-2"])
+
+
+def test_parse_columns() -> None:
+    assert vm.parse_columns("") == (None, None)
+    assert vm.parse_columns(" lr, params.seed ,metrics.val_loss") == (["lr", "seed"], ["val_loss"])

@@ -135,3 +135,12 @@ def test_every_widget_carries_a_static_html_fallback(store: Store) -> None:
     assert ">run-3<" in bundles["panel"]["text/html"]
     assert "data:image/png;base64," in bundles["compare"]["text/html"]  # the curves
     assert "<svg" in bundles["lineage"]["text/html"]
+
+
+def test_chosen_columns(store: Store) -> None:
+    p = panel(store)
+    p.f_columns.value = "lr, metrics.loss"
+    assert p.page["param_columns"] == ["lr"] and p.page["metric_columns"] == ["loss"]
+    assert ">lr<" in p.runs_html.value and ">seed<" not in p.runs_html.value
+    p.f_columns.value = ""
+    assert p.page["param_columns"] == ["C", "epochs", "lr", "seed"]
