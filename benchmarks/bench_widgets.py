@@ -23,8 +23,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from jupyter_artifacts.lineage import build_lineage
 from jupyter_artifacts.store import Store
 from jupyter_artifacts.widgets import compare, panel
+from jupyter_artifacts.widgets.graph import lineage_svg
 
 
 def timed(fn: Callable[[], Any], repeat: int = 5) -> tuple[float, float, Any]:
@@ -62,6 +64,29 @@ def fill_curves(store: Store, runs: int, steps: int, keys: tuple[str, ...]) -> l
     return refs
 
 
+def fill_lineage(store: Store, trainings: int) -> str:
+    """raw -> 5 feature runs -> features -> ``trainings`` runs -> model, metrics, roc each."""
+    def put(name: str, data: bytes, run_id: str, kind: str) -> str:
+        oid, size, _ = store.objects.put_bytes(data)
+        version, _ = store.add_version(name, oid=oid, kind=kind, media_type="application/json",
+                                       codec="json", size=size, run_id=run_id)
+        return version.ref
+
+    raw = put("raw", b"raw", store.create_run("prepare").id, "dataset")
+    features = []
+    for f in range(5):
+        run = store.create_run(f"features-{f}")
+        store.record_event(run.id, raw, "input")
+        features.append(put(f"features/{f}", f"f{f}".encode(), run.id, "features"))
+    for i in range(trainings):
+        run = store.create_run("train")
+        for ref in (features[i % 5], features[(i + 1) % 5]):
+            store.record_event(run.id, ref, "input")
+        for name, kind in (("model", "model"), ("metrics", "metrics"), ("roc", "figure")):
+            put(name, f"{name}{i}".encode(), run.id, kind)
+    return raw
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=100_000)
@@ -79,6 +104,14 @@ def main() -> None:
         p.sort.value = "params.lr"  # re-queries once; the timed part is the page query itself
         med, best, _ = timed(p.load_page)
         emit("panel_sort_by_param", med, best, runs=args.runs)
+        store.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(Path(tmp) / ".artifacts")
+        root = fill_lineage(store, 45)
+        med, best, graph = timed(lambda: build_lineage(store, root), repeat=3)
+        emit("lineage_query", med, best, nodes=len(graph.nodes), edges=len(graph.edges))
+        med, best, svg = timed(lambda: lineage_svg(graph.graph()), repeat=3)
+        emit("lineage_layout_svg", med, best, nodes=len(graph.nodes), svg_bytes=len(svg))
         store.close()
     for keys in (("loss",), ("loss", "acc")):
         with tempfile.TemporaryDirectory() as tmp:

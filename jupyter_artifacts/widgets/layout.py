@@ -100,12 +100,11 @@ def layout(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, 
         down[s].append(t)
         up[t].append(s)
     _order(layers, up, down)
-    tallest = max((len(lyr) for lyr in layers), default=0)
-    positions: dict[str, tuple[float, float]] = {}
-    for i, lyr in enumerate(layers):
-        offset = (tallest - len(lyr)) * ROW_HEIGHT / 2  # centre short layers vertically
-        for j, node in enumerate(lyr):
-            positions[node] = (MARGIN + i * COL_WIDTH, MARGIN + offset + j * ROW_HEIGHT)
+    ys = _assign_y(layers, up, down)
+    top = min(ys.values(), default=0.0)
+    positions = {node: (MARGIN + i * COL_WIDTH, MARGIN + ys[node] - top)
+                 for i, lyr in enumerate(layers) for node in lyr}
+    bottom = max((y for _, y in positions.values()), default=MARGIN)
     routes = []
     for s, t in edges:
         # A dropped back edge or a self loop has no chain: draw it straight.
@@ -119,8 +118,49 @@ def layout(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, 
         "positions": real, "routes": routes,
         "layers": [[n for n in lyr if not n.startswith("\0")] for lyr in layers],
         "width": 2 * MARGIN + max(n_layers - 1, 0) * COL_WIDTH + NODE_WIDTH,
-        "height": 2 * MARGIN + max(tallest - 1, 0) * ROW_HEIGHT + NODE_HEIGHT,
+        "height": MARGIN + bottom + NODE_HEIGHT,
     }
+
+
+def _assign_y(
+    layers: list[list[str]], up: dict[str, list[str]], down: dict[str, list[str]]
+) -> dict[str, float]:
+    """Vertical positions: the widest layer packed, the others next to their neighbours.
+
+    Centring every layer on the widest one leaves a small upstream layer floating in the
+    middle of a tall graph, far from the rows it links to; instead each node goes to the mean
+    height of its neighbours in the layer already placed, pushed down only to keep a row apart.
+    """
+    ys: dict[str, float] = {}
+    if not layers:
+        return ys
+    widest = max(range(len(layers)), key=lambda i: len(layers[i]))
+    for j, node in enumerate(layers[widest]):
+        ys[node] = j * ROW_HEIGHT
+    for i in range(widest + 1, len(layers)):
+        _place(layers[i], up, ys)
+    for i in range(widest - 1, -1, -1):
+        _place(layers[i], down, ys)
+    return ys
+
+
+def _place(layer: list[str], neighbours: dict[str, list[str]], ys: dict[str, float]) -> None:
+    wanted = []
+    for node in layer:
+        ks = [ys[m] for m in neighbours[node] if m in ys]
+        wanted.append(sum(ks) / len(ks) if ks else None)
+    previous = float("-inf")
+    for node, want in zip(layer, wanted, strict=True):
+        y = max(want if want is not None else previous + ROW_HEIGHT, previous + ROW_HEIGHT)
+        ys[node] = y
+        previous = y
+    # Pushing down only drifts a crowded layer below its neighbours: shift it back up by the
+    # mean overshoot so it stays centred on what it links to.
+    over = [ys[n] - w for n, w in zip(layer, wanted, strict=True) if w is not None]
+    if over:
+        shift = sum(over) / len(over)
+        for node in layer:
+            ys[node] -= shift
 
 
 def _order(layers: list[list[str]], up: dict[str, list[str]], down: dict[str, list[str]]) -> None:
