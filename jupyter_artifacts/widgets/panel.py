@@ -340,5 +340,6 @@ class Panel(FallbackBox):
         return html.box(
             "<h4>Runs</h4>" + html.runs_table(self.page, set(self.selected))
             + "<h4>Artifacts</h4>" + html.artifact_list(artifact_list(self.store)[:50]),
-            title=f"Artifacts store {self.store.root}",
+            # No store path: an exported notebook should not reveal the author's folders.
+            title="jupyter-artifacts",
         )
