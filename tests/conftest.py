@@ -10,6 +10,9 @@ import pytest
 from jupyter_artifacts import tracking
 from jupyter_artifacts.store import ENV_VAR, Store
 
+# pytest reads `pytest_plugins` only in the top conftest: tests/server uses jp_fetch & co.
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:

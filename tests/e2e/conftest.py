@@ -1,0 +1,211 @@
+"""A real JupyterLab process over a pre-populated store, and a real Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyter_artifacts.store import ENV_VAR, Store
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+ARTIFACTS_DIR = Path(__file__).parents[2] / "test-artifacts"
+MANY_RUNS = 3000
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab: its URL (with token) and the root dir it serves."""
+
+    url: str
+    token: str
+    root: Path
+
+    def lab_url(self) -> str:
+        return f"{self.url}lab?token={self.token}"
+
+
+def png(width: int, height: int) -> bytes:
+    """A valid RGB PNG of a diagonal gradient (made here, so the test needs no files)."""
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 128))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + \
+        chunk(b"IEND", b"")
+
+
+def populate(root: Path) -> None:
+    """Many quick runs in two notebooks, then two rich runs (the newest) with a figure."""
+    store = Store.open(root / ".artifacts", create=True)
+    try:
+        start = 1_700_000_000.0
+        for i in range(MANY_RUNS):
+            run = store.create_run(f"sweep-{i % 7}", notebook_path=f"nb/sweep-{i // 1000}.ipynb",
+                                   params={"seed": i}, started_at=start + i)
+            store.log_metrics([(run.id, "acc", None, (i % 100) / 100, start + i)])
+            store.finish_run(run.id, "ok", ended_at=start + i + 0.5)
+        oid, size, _ = store.objects.put_bytes(png(64, 48))
+        for n, lr in enumerate((0.1, 0.01)):
+            t = start + MANY_RUNS + 10 * n
+            run = store.create_run("train", notebook_path="train.ipynb", tags=["e2e"],
+                                   params={"lr": lr, "n_trees": 100}, code="model.fit(X, y)",
+                                   started_at=t)
+            store.log_metrics([(run.id, "loss", s, (1 + n) / (s + 1), t + s) for s in range(50)])
+            store.log_metrics([(run.id, "acc", None, 0.9 + n / 50, t + 5)])
+            if n == 1:
+                store.add_version("confusion", oid=oid, kind="figure", media_type="image/png",
+                                  codec="png", size=size, run_id=run.id)
+            store.finish_run(run.id, "ok", ended_at=t + 5)
+    finally:
+        store.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_up(url: str, token: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}api/status?token={token}", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"jupyter lab did not answer within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """``jupyter lab`` on a free port with a token, a temp root and temp user settings."""
+    base = tmp_path_factory.mktemp("lab")
+    root = base / "root"
+    root.mkdir()
+    populate(root)
+    settings = base / "settings"
+    notification = settings / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    (notification / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    env["JUPYTER_CONFIG_DIR"] = str(base / "config")
+    env["JUPYTER_RUNTIME_DIR"] = str(base / "runtime")
+    log = (base / "lab.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+         f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={base / 'ws'}"],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_until_up(url, token, proc, timeout=90)
+        yield Lab(url=url, token=token, root=root)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not [e for e in errors if "jupyter-artifacts" in e or "Artifacts" in e], errors
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a screenshot under ``test-artifacts/`` for a person to look at."""
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    path = ARTIFACTS_DIR / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+# pytest-jupyter's autouse fixtures would close the event loop Playwright's sync API runs;
+# these tests start Lab in its own process, so there is no in-process server to clean up.
+@pytest.fixture(autouse=True)
+def jp_asyncio_loop() -> None:
+    """No loop of pytest-jupyter's here."""
+
+
+@pytest.fixture(autouse=True)
+def jp_server_cleanup() -> None:
+    """No in-process server to clean up."""
+
+
+KERNEL_IDLE = "Python 3 (ipykernel) | Idle"
+
+
+def set_theme(lab: Lab, theme: str) -> None:
+    """Choose the JupyterLab theme through the settings REST API (as the Settings menu does)."""
+    request = urllib.request.Request(
+        f"{lab.url}lab/api/settings/@jupyterlab/apputils-extension:themes", method="PUT",
+        data=json.dumps({"raw": json.dumps({"theme": theme})}).encode(),
+        headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        assert reply.status in (200, 204)
+
+
+@pytest.fixture
+def dark_theme(lab: Lab) -> Iterator[None]:
+    """The dark theme for one test, back to the light one afterwards."""
+    set_theme(lab, "JupyterLab Dark")
+    try:
+        yield
+    finally:
+        set_theme(lab, "JupyterLab Light")
