@@ -23,7 +23,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from jupyter_artifacts.lineage import build_lineage
+from jupyter_artifacts.graph import build_lineage
 from jupyter_artifacts.store import Store
 from jupyter_artifacts.widgets import compare, panel
 from jupyter_artifacts.widgets.graph import lineage_svg

@@ -109,7 +109,8 @@ def layout(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, 
     for s, t in edges:
         # A dropped back edge or a self loop has no chain: draw it straight.
         chain = chains.get((s, t)) or [s, t]
-        pts = [(positions[chain[0]][0] + NODE_WIDTH, positions[chain[0]][1] + NODE_HEIGHT / 2)]
+        x0, y0 = positions[chain[0]]
+        pts: list[tuple[float, float]] = [(x0 + NODE_WIDTH, y0 + NODE_HEIGHT / 2)]
         pts += [(positions[d][0] + NODE_WIDTH / 2, positions[d][1] + NODE_HEIGHT / 2) for d in chain[1:-1]]
         pts.append((positions[chain[-1]][0], positions[chain[-1]][1] + NODE_HEIGHT / 2))
         routes.append({"source": s, "target": t, "points": pts})

@@ -6,7 +6,7 @@ import random
 import re
 from itertools import pairwise
 
-from jupyter_artifacts.lineage import build_lineage
+from jupyter_artifacts.graph import build_lineage
 from jupyter_artifacts.store import Store
 from jupyter_artifacts.widgets.graph import lineage_svg
 from jupyter_artifacts.widgets.layout import NODE_HEIGHT, ROW_HEIGHT, layout

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,15 +94,3 @@ def lineage(ref: str, depth: int = 3, store: Store | str | None = None) -> Linea
     if isinstance(store, str):
         store = Store.open(store)
     return build_lineage(store or tracking.default_store(), ref, depth)
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``jupyter_artifacts.lineage`` binds the *module* to ``ja.lineage`` (the import
-    system sets a submodule as an attribute of its package), shadowing the lazy function;
-    a callable module keeps ``ja.lineage(ref)`` working whichever was imported first."""
-
-    def __call__(self, ref: str, depth: int = 3, store: Store | str | None = None) -> Lineage:
-        return lineage(ref, depth, store)
-
-
-sys.modules[__name__].__class__ = _CallableModule
