@@ -25,7 +25,7 @@ _API = {
     "open_store", "save", "load", "export", "log_param", "log_params", "log_metric",
     "log_metrics", "run", "alias", "runs", "artifacts", "versions", "get_run",
 }
-_LAZY = {"lineage": "jupyter_artifacts.lineage", "panel": "jupyter_artifacts.widgets",
+_LAZY = {"lineage": "jupyter_artifacts.graph", "panel": "jupyter_artifacts.widgets",
          "compare": "jupyter_artifacts.widgets"}
 
 __all__ = [

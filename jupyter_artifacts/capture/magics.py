@@ -117,6 +117,6 @@ class ArtifactsMagics(Magics):
     def _cmd_lineage(self, args: list[str]) -> Any:
         if len(args) != 1:
             raise UsageError("%artifacts lineage REF")
-        from ..lineage import lineage
+        from ..graph import lineage
 
         return lineage(args[0])

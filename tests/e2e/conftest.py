@@ -191,3 +191,27 @@ def jp_asyncio_loop() -> None:
 @pytest.fixture(autouse=True)
 def jp_server_cleanup() -> None:
     """No in-process server to clean up."""
+
+
+KERNEL_IDLE = "Python 3 (ipykernel) | Idle"
+
+
+def set_theme(lab: Lab, theme: str) -> None:
+    """Choose the JupyterLab theme through the settings REST API (as the Settings menu does)."""
+    request = urllib.request.Request(
+        f"{lab.url}lab/api/settings/@jupyterlab/apputils-extension:themes", method="PUT",
+        data=json.dumps({"raw": json.dumps({"theme": theme})}).encode(),
+        headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        assert reply.status in (200, 204)
+
+
+@pytest.fixture
+def dark_theme(lab: Lab) -> Iterator[None]:
+    """The dark theme for one test, back to the light one afterwards."""
+    set_theme(lab, "JupyterLab Dark")
+    try:
+        yield
+    finally:
+        set_theme(lab, "JupyterLab Light")
