@@ -267,7 +267,9 @@ class CellRun:
         for stream, text in texts.items():
             if text:
                 save_object(self.store, text, f"{base}/{stream}", kind="log", run_id=run_id)
-        bundles = self.displays.outputs if self.displays else []
+        # Figures are stored as figures; their displayed PNGs would only be a second copy.
+        bundles = [b for b in (self.displays.outputs if self.displays else [])
+                   if not str(b["data"].get("text/plain", "")).startswith("<Figure size")]
         for i, bundle in enumerate(bundles, start=1):
             data = bundle["data"]
             if "text/html" in data and "image/png" not in data:

@@ -114,6 +114,10 @@ class FileWatcher:
         full = os.path.abspath(path)
         if any(full.startswith(prefix) for prefix in self._ignore):
             return
+        # Libraries keep caches and settings in hidden folders (~/.cache/matplotlib/fontlist…):
+        # those opens are not the cell's data.
+        if any(part.startswith(".") and part not in (".", "..") for part in Path(full).parts):
+            return
         mode = mode if isinstance(mode, str) else "r"
         target = self.writes if any(c in mode for c in "wax+") else self.reads
         target.setdefault(full, 0.0)

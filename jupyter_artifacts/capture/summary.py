@@ -37,7 +37,7 @@ def summary_html(run: Any, outputs: list[Any], inputs: list[Any], metrics: dict[
     body = "<br>".join(rows)
     return ('<div class="jp-Artifacts-Summary" style="font-size:12px;line-height:1.7;padding:4px 8px;'
             "border-left:3px solid var(--jp-brand-color1,#1976d2);"
-            f'color:var(--jp-ui-font-color1,#222)">📦 {body}</div>')
+            f'color:var(--jp-ui-font-color1,#222)">{body}</div>')
 
 
 def summary_text(run: Any, outputs: list[Any], metrics: dict[str, float],

@@ -2,6 +2,7 @@
  * The left sidebar: composes the runs and details panels and keeps them live.
  */
 import { SidePanel } from '@jupyterlab/ui-components';
+import { AccordionPanel } from '@lumino/widgets';
 
 import { IArtifactsActions } from './actions';
 import { fetchChanges } from './api';
@@ -42,6 +43,8 @@ export class ArtifactsSidebar extends SidePanel {
     };
     this.addWidget(new Artifacts({ model: this.artifactsModel, actions: options.actions }));
     this.addWidget(new Details({ model: this.detailsModel, actions: detailsActions }));
+    // The runs list is what people scan: give it most of the height, the details the rest.
+    (this.content as AccordionPanel).setRelativeSizes([5, 2, 4]);
     this.refreshInterval = options.refreshInterval ?? 1500;
     void this.runsModel.refresh();
     void this.artifactsModel.refresh();

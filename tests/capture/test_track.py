@@ -228,3 +228,15 @@ def test_large_objects_show_a_progress_bar(shell: Any, store: Store, monkeypatch
     run(shell, "%%track big\nimport numpy as np\nbig = np.ones((64, 1024, 1024), dtype=np.uint8)")
     assert seen and seen[-1] >= 64 * 1024 * 1024 and seen == sorted(seen)
     assert store.resolve("big").size >= 64 * 1024 * 1024
+
+
+def test_library_cache_files_are_not_inputs(shell: Any, store: Store, tmp_path: Any) -> None:
+    cache = tmp_path / ".cache" / "lib"
+    cache.mkdir(parents=True)
+    (cache / "fontlist.json").write_text("{}")
+    (tmp_path / "data.json").write_text("{}")
+    # As a library does it: the path is not in the cell.
+    font_cache = str(cache / "fontlist.json")
+    run(shell, f"import json\ndef library_init():\n    return json.load(open({font_cache!r}))")
+    run(shell, "%%track\nlibrary_init()\ncfg = json.load(open('data.json'))")
+    assert events(store, "run-1")["input"] == {"data.json:v1"}

@@ -99,6 +99,7 @@ export class RunsBody extends Widget {
     Private.addMetricSorts(this.node, rows.map(node => model.row(Number(node.dataset.index))));
     const topRow = model.row(Math.floor(top / ROW_HEIGHT));
     this._groupHeader.textContent = topRow ? Private.notebookLabel(topRow) : '';
+    this._groupHeader.title = topRow?.notebook_path ?? '';
   }
 
   private _onClick(event: MouseEvent): void {
@@ -266,7 +267,9 @@ namespace Private {
   }
 
   export function notebookLabel(row: IRunRow): string {
-    return row.notebook_path ?? 'No notebook';
+    // Kernels record absolute paths; the folder and file name are what people recognise.
+    const path = row.notebook_path;
+    return path ? path.split('/').filter(Boolean).slice(-2).join('/') : 'No notebook';
   }
 
   export function renderRow(
