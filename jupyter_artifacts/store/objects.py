@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -24,7 +26,20 @@ from ..errors import CorruptObjectError, InvalidReferenceError, NotFoundError
 
 HASH_NAME = "blake3"
 CHUNK = 8 * 1024 * 1024
-WRITE_BATCH = 4 * 1024 * 1024  # streamed writes are hashed and written in pieces this big
+WRITE_BATCH = 8 * 1024 * 1024  # streamed writes are hashed and written in pieces this big
+MAX_IN_FLIGHT = 4  # pieces queued for the I/O thread before the writer waits (bounds memory)
+
+_io_lock = threading.Lock()
+_io: ThreadPoolExecutor | None = None
+
+
+def _io_executor() -> ThreadPoolExecutor:
+    """The one thread that writes and hashes streamed objects, started on first use."""
+    global _io
+    with _io_lock:
+        if _io is None:
+            _io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ja-io")
+        return _io
 _HEX = frozenset("0123456789abcdef")
 # Below this size threads cost more than they save.
 _THREADED_HASH_MIN = 4 * 1024 * 1024
@@ -72,6 +87,7 @@ class HashingWriter:
         # Writers such as pyarrow send many small pieces; hashing each one on its own pays
         # BLAKE3's thread start-up every time (it tripled the cost of a 1 GB DataFrame).
         self._pending = bytearray()
+        self._in_flight: list[Future[None]] = []
         self.size = 0
         self.closed = False
         self.oid: str | None = None
@@ -79,27 +95,29 @@ class HashingWriter:
     def write(self, data: Buffer) -> int:
         view = memoryview(data).cast("B")
         n = view.nbytes
-        if n >= WRITE_BATCH:
-            self.drain()
-            self._fh.write(view)
-            self._hasher.update(view)
-            if self._progress is not None:
-                self._progress(self.size + n)
-        else:
-            self._pending += view
-            if len(self._pending) >= WRITE_BATCH:
-                self.drain()
+        self._pending += view  # a copy: the caller may reuse its buffer once we return
         self.size += n
+        if len(self._pending) >= WRITE_BATCH:
+            self.drain(wait=False)
         return n
 
-    def drain(self) -> None:
-        """Hash and write what is batched in memory."""
+    def drain(self, wait: bool = True) -> None:
+        """Hand what is batched to the I/O thread; with ``wait``, until all of it is on disk.
+
+        Writing and hashing happen on one shared I/O thread (both release the GIL), so the
+        caller, e.g. pyarrow encoding the next row group, keeps going meanwhile.
+        """
         if self._pending:
-            self._fh.write(self._pending)
-            self._hasher.update(self._pending)
-            self._pending = bytearray()
+            chunk, self._pending = self._pending, bytearray()
+            self._in_flight.append(_io_executor().submit(self._write_and_hash, chunk))
+        while self._in_flight and (wait or len(self._in_flight) > MAX_IN_FLIGHT):
+            self._in_flight.pop(0).result()
         if self._progress is not None:
             self._progress(self.size)
+
+    def _write_and_hash(self, chunk: bytearray) -> None:
+        self._fh.write(chunk)
+        self._hasher.update(chunk)
 
     def tell(self) -> int:
         return self.size
@@ -124,6 +142,12 @@ class HashingWriter:
     def digest(self) -> str:
         self.drain()
         return str(self._hasher.hexdigest())
+
+    def abandon(self) -> None:
+        """Wait for queued pieces without raising (the write failed; the file is dropped)."""
+        for future in self._in_flight:
+            future.exception()
+        self._in_flight = []
 
 
 class ObjectStore:
@@ -224,6 +248,7 @@ class ObjectStore:
             writer.oid = writer.digest()
             self._publish(tmp_path, writer.oid)
         except BaseException:
+            writer.abandon()
             tmp_path.unlink(missing_ok=True)
             raise
 
