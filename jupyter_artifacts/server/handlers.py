@@ -77,7 +77,7 @@ class RunHandler(ArtifactsHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, ref: str) -> None:
-        self.reply(await self.blocking(queries.run_detail, self.store, ref))
+        self.reply(await self.blocking(queries.run_detail, self.store, ref, self.service.root_dir))
 
 
 class MetricSeriesHandler(ArtifactsHandler):

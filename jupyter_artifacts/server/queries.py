@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ..errors import NotFoundError
@@ -16,11 +17,29 @@ def runs_page(store: Store, *, limit: int, offset: int, **filters: Any) -> dict[
             "limit": limit, "offset": offset, "store": str(store.root)}
 
 
-def run_detail(store: Store, ref: str) -> dict[str, Any]:
+def notebook_in_root(notebook_path: str | None, root_dir: Path) -> str | None:
+    """The notebook's path relative to the server's root, if it lies inside it (to open it).
+
+    Kernels record absolute paths (or paths relative to the root, as JupyterLab names a
+    session); anything outside the root cannot be opened from the browser, so it is None.
+    """
+    if not notebook_path:
+        return None
+    root = root_dir.resolve()
+    path = Path(notebook_path)
+    full = (path if path.is_absolute() else root / path).resolve()
+    try:
+        return full.relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def run_detail(store: Store, ref: str, root_dir: Path) -> dict[str, Any]:
     """A run in full with metric summaries, inputs, outputs and environment."""
     run = store.get_run(ref)
     events = store.run_events(run.id)
     return {
+        "notebook": notebook_in_root(run.notebook_path, root_dir),
         "run": run.to_dict(),
         "metrics": store.metric_summary(run.id),
         "inputs": [v.to_dict() for kind, v in events if kind == "input"],

@@ -14,4 +14,8 @@ export interface IArtifactsActions {
    * Open a main-area tab comparing runs (run ids or `run-N`).
    */
   compare(refs: string[]): void;
+  /**
+   * Open a notebook (a path relative to the server root) at the cell with `cellId`.
+   */
+  openNotebook(path: string, cellId: string | null): void;
 }

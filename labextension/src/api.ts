@@ -25,6 +25,7 @@ export interface IRunRow {
 export interface IRun extends IRunRow {
   code: string | null;
   error: string | null;
+  cell_id: string | null;
 }
 
 export interface IVersion {
@@ -55,6 +56,8 @@ export interface IMetricSummary {
 
 export interface IRunDetail {
   run: IRun;
+  /** The producing notebook relative to the server root; null when outside it. */
+  notebook: string | null;
   metrics: Record<string, IMetricSummary>;
   inputs: IVersion[];
   outputs: IVersion[];

@@ -7,7 +7,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { Clipboard, ICommandPalette, Notification } from '@jupyterlab/apputils';
-import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { IArtifactsActions } from './actions';
@@ -42,6 +42,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         Clipboard.copyToSystem(text);
         Notification.info(`Copied ${text}`, { autoClose: 2000 });
       },
+      openNotebook: (path, cellId) => void Private.openNotebook(app, path, cellId),
       compare: refs => {
         if (refs.length === 0) {
           Notification.warning('Check the runs to compare in the Runs list first.', {
@@ -108,6 +109,31 @@ const plugin: JupyterFrontEndPlugin<void> = {
 export default plugin;
 
 namespace Private {
+  /**
+   * Open a notebook and make the cell that produced a run the active one.
+   */
+  export async function openNotebook(
+    app: JupyterFrontEnd,
+    path: string,
+    cellId: string | null
+  ): Promise<void> {
+    const widget = await app.commands.execute('docmanager:open', { path });
+    if (!(widget instanceof NotebookPanel)) {
+      return;
+    }
+    await widget.context.ready;
+    const notebook = widget.content;
+    const index = cellId ? notebook.widgets.findIndex(cell => cell.model.id === cellId) : -1;
+    if (index < 0) {
+      Notification.info('The cell that produced this run is no longer in the notebook.', {
+        autoClose: 4000
+      });
+      return;
+    }
+    notebook.activeCellIndex = index;
+    await notebook.scrollToItem(index, 'center');
+  }
+
   /**
    * Insert `code` in a new code cell below the active cell of the current notebook.
    */

@@ -84,6 +84,12 @@ def test_tracked_cell_reaches_the_sidebar(page: Any, lab: Lab) -> None:
         timeout=10_000,
     )
 
+    # Open the notebook that produced the run at its cell (the second tracked cell).
+    page.locator(".jp-Notebook .jp-Cell").first.click()
+    page.locator(".jp-Artifacts-DetailsBody").get_by_role("button", name="Open notebook").click()
+    expect(page.locator(".jp-Notebook .jp-Cell.jp-mod-active .cm-content")).to_contain_text(
+        "C = 2.0", timeout=10_000)
+
     # Compare the two runs: the param C differs.
     for i in range(2):
         rows.nth(i).locator(".jp-Artifacts-RunCheck").click()

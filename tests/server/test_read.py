@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .conftest import Fetch, body, validate
@@ -51,6 +52,7 @@ async def test_run_details(api: Fetch, ids: dict[str, Any]) -> None:
     detail = validate(body(await api("runs/run-1")), "run.json")
     assert detail["run"]["id"] == ids["first"]
     assert detail["run"]["code"] == "model.fit(X, y)"
+    assert detail["notebook"] == "nb/train.ipynb"
     assert [v["ref"] for v in detail["inputs"]] == ["data/train:v1"]
     assert sorted(v["ref"] for v in detail["outputs"]) == ["confusion:v1", "report:v1"]
     assert detail["environment"]["packages"] == {"numpy": "2.1.0"}
@@ -128,3 +130,15 @@ async def test_nan_and_infinity_become_null(api: Fetch, ids: dict[str, Any], sto
     assert detail["run"]["metrics"]["grad"] is None
     series = validate(body(await api(f"runs/{run.ref}/metrics/loss")), "metric-series.json")
     assert [p[1] for p in series["points"]] == [None, 0.5]
+
+
+def test_notebook_is_opened_only_inside_the_root(tmp_path: Path) -> None:
+    from jupyter_artifacts.server.queries import notebook_in_root
+
+    root = tmp_path / "root"
+    (root / "nb").mkdir(parents=True)
+    assert notebook_in_root(str(root / "nb" / "a.ipynb"), root) == "nb/a.ipynb"
+    assert notebook_in_root("nb/a.ipynb", root) == "nb/a.ipynb"
+    assert notebook_in_root(str(tmp_path / "elsewhere.ipynb"), root) is None
+    assert notebook_in_root("../escape.ipynb", root) is None
+    assert notebook_in_root(None, root) is None

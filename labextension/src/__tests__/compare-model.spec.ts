@@ -12,8 +12,9 @@ function detail(id: string, params: Record<string, unknown>, lossCount: number):
     run: {
       id, number: 1, ref: `run-${id}`, name: 'train', status: 'ok', started_at: 0, ended_at: 1,
       duration: 1, notebook_path: null, execution_count: null, tags: [], params,
-      metrics: { loss: 0.1, acc: 0.9 }, has_error: false, code: null, error: null
+      metrics: { loss: 0.1, acc: 0.9 }, has_error: false, code: null, error: null, cell_id: null
     },
+    notebook: null,
     metrics: {
       loss: { last: 0.1, min: 0.1, max: 1, count: lossCount },
       acc: { last: 0.9, min: 0.9, max: 0.9, count: 1 }

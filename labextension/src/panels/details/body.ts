@@ -76,6 +76,12 @@ export class DetailsBody extends Widget {
       dom.button('Copy ref', () => this._actions.copy(run.ref)),
       dom.button('Compare with checked', () => this._actions.compare([run.id]))
     );
+    const notebook = detail.notebook;
+    if (notebook) {
+      buttons.append(
+        dom.button('Open notebook', () => this._actions.openNotebook(notebook, run.cell_id))
+      );
+    }
     header.append(title, meta, buttons);
     const sections: HTMLElement[] = [header];
     if (run.error) {
