@@ -31,20 +31,20 @@ def scratch(prefix: str = "ja-bench-") -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def best_of(fn: Callable[[], Any], repeat: int = 5) -> float:
-    """The fastest of ``repeat`` timings of ``fn()`` in seconds (least disturbed by noise)."""
+def timings(fn: Callable[[], Any], repeat: int = 5) -> list[float]:
+    """``repeat`` wall-clock timings of ``fn()`` in seconds."""
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return times
+
+
+def best_of(fn: Callable[[], Any], repeat: int = 5) -> float:
+    """The fastest of ``repeat`` timings (least disturbed by noise)."""
+    return min(timings(fn, repeat))
 
 
 def median_of(fn: Callable[[], Any], repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(timings(fn, repeat))
