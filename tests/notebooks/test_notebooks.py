@@ -59,6 +59,12 @@ def test_sklearn_classifier_notebook(workdir: Path) -> None:
     figures = [v for kind, v in store.run_events("figures") if v.kind == "figure"]
     assert len(figures) == images(nb) == 2
     assert {f.summary["title"] for f in figures} >= {"Confusion matrix"}
+    # compare, panel and lineage render as widgets with a static HTML fallback.
+    for source in ("ja.compare(", "ja.panel()", "ja.lineage('model')"):
+        cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith(source))
+        data = [o["data"] for o in cell.outputs if "data" in o]
+        assert any("application/vnd.jupyter.widget-view+json" in d for d in data), source
+        assert any("text/html" in d for d in data), source
 
 
 def test_feature_pipeline_notebook(workdir: Path) -> None:
