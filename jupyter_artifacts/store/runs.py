@@ -132,6 +132,45 @@ def metric_series(catalog: Catalog, run_id: str, key: str) -> list[tuple[int | N
     return [(row[0], float(row[1]), row[2]) for row in rows]
 
 
+# Bucketed min/max in SQLite: with MIN()/MAX(), SQLite fills the bare columns (step, time)
+# from the row holding the extreme, so each bucket yields its real min and max points. The
+# first and last points are added so curves start and end where the data does.
+_MINMAX_SQL = """
+SELECT step, value, time FROM (
+    SELECT step, MIN(value) AS value, time, (step - :lo) * :nb / (:hi - :lo + 1) AS b
+    FROM metrics WHERE run_id = :run AND key = :key GROUP BY b
+  UNION
+    SELECT step, MAX(value) AS value, time, (step - :lo) * :nb / (:hi - :lo + 1) AS b
+    FROM metrics WHERE run_id = :run AND key = :key GROUP BY b
+  UNION
+    SELECT * FROM (SELECT step, value, time, -1 FROM metrics WHERE run_id = :run AND key = :key
+                   ORDER BY step, rowid LIMIT 1)
+  UNION
+    SELECT * FROM (SELECT step, value, time, -2 FROM metrics WHERE run_id = :run AND key = :key
+                   ORDER BY step DESC, rowid DESC LIMIT 1)
+) ORDER BY step, time
+"""
+
+
+
+
+def metric_series_minmax(
+    catalog: Catalog, run_id: str, key: str, buckets: int
+) -> list[tuple[int | None, float, float]] | None:
+    """The min and max point of each of ``buckets`` step ranges, plus the first and last.
+
+    None when the series has points without a step (bucketing needs steps).
+    """
+    # All three are answered from the (run_id, key, step) index without scanning the series.
+    lo, hi, nulls = catalog.query(
+        "SELECT MIN(step), MAX(step), EXISTS (SELECT 1 FROM metrics WHERE run_id = ?1 AND key = ?2 "
+        "AND step IS NULL) FROM metrics WHERE run_id = ?1 AND key = ?2", (run_id, key))[0]
+    if lo is None or hi is None or nulls:
+        return None
+    rows = catalog.query(_MINMAX_SQL, {"run": run_id, "key": key, "lo": lo, "hi": hi, "nb": buckets})
+    return [(row[0], float(row[1]), row[2]) for row in rows]
+
+
 NAN = "NaN"  # SQLite turns a NaN REAL into NULL; NaN points are kept as this text
 
 

@@ -181,6 +181,13 @@ class Store:
     def metric_series(self, run_ref: str, key: str) -> list[tuple[int | None, float, float]]:
         return _runs.metric_series(self.catalog, self.resolve_run_id(run_ref), key)
 
+    def metric_series_minmax(
+        self, run_ref: str, key: str, buckets: int
+    ) -> list[tuple[int | None, float, float]] | None:
+        """A long series reduced in SQLite to each step bucket's min and max points (for
+        drawing); None when some points have no step."""
+        return _runs.metric_series_minmax(self.catalog, self.resolve_run_id(run_ref), key, buckets)
+
     def run_events(self, run_ref: str) -> list[tuple[str, ArtifactVersion]]:
         rows = self.catalog.query(
             "SELECT e.type AS event_type, v.* FROM events e JOIN versions v ON v.id = e.version_id "

@@ -77,26 +77,6 @@ def display_series(
     return {"x": x.tolist(), "y": y.tolist()}
 
 
-# Bucketed min/max in SQLite: with MIN()/MAX(), SQLite fills the bare columns (step, time)
-# from the row holding the extreme, so each bucket yields its real min and max points. The
-# first and last points are added so curves start and end where the data does.
-_MINMAX_SQL = """
-SELECT step, value, time FROM (
-    SELECT step, MIN(value) AS value, time, (step - :lo) * :nb / (:hi - :lo + 1) AS b
-    FROM metrics WHERE run_id = :run AND key = :key GROUP BY b
-  UNION
-    SELECT step, MAX(value) AS value, time, (step - :lo) * :nb / (:hi - :lo + 1) AS b
-    FROM metrics WHERE run_id = :run AND key = :key GROUP BY b
-  UNION
-    SELECT * FROM (SELECT step, value, time, -1 FROM metrics WHERE run_id = :run AND key = :key
-                   ORDER BY step, rowid LIMIT 1)
-  UNION
-    SELECT * FROM (SELECT step, value, time, -2 FROM metrics WHERE run_id = :run AND key = :key
-                   ORDER BY step DESC, rowid DESC LIMIT 1)
-) ORDER BY step, time
-"""
-
-
 def read_display_series(
     store: Store, run_id: str, key: str, *, count: int, x_axis: str = "step", smoothing: float = 0.0,
     max_points: int = MAX_POINTS,
@@ -109,19 +89,8 @@ def read_display_series(
     comparison opens in under a second).
     """
     if count > max_points and smoothing <= 0:
-        lo, hi, nulls = _step_range(store, run_id, key)
-        if lo is not None and hi is not None and not nulls:
-            rows = store.catalog.query(_MINMAX_SQL, {"run": run_id, "key": key, "lo": lo, "hi": hi,
-                                                     "nb": max(1, (max_points - 2) // 2)})
-            return display_series([(r[0], r[1], r[2]) for r in rows], x_axis=x_axis,
-                                  max_points=max_points)
+        points = store.metric_series_minmax(run_id, key, buckets=max(1, (max_points - 2) // 2))
+        if points is not None:
+            return display_series(points, x_axis=x_axis, max_points=max_points)
     return display_series(store.metric_series(run_id, key), x_axis=x_axis, smoothing=smoothing,
                           max_points=max_points)
-
-
-def _step_range(store: Store, run_id: str, key: str) -> tuple[int | None, int | None, bool]:
-    # All three are answered from the (run_id, key, step) index without scanning the series.
-    row = store.catalog.query(
-        "SELECT MIN(step), MAX(step), EXISTS (SELECT 1 FROM metrics WHERE run_id = ?1 AND key = ?2 "
-        "AND step IS NULL) FROM metrics WHERE run_id = ?1 AND key = ?2", (run_id, key))[0]
-    return row[0], row[1], bool(row[2])
