@@ -166,9 +166,15 @@ def _metric_summaries(conn: sqlite3.Connection) -> None:
     )
 
 
+def _param_value_index(conn: sqlite3.Connection) -> None:
+    # Sorting 100,000 runs by a param walks this index instead of parsing every param's JSON.
+    conn.execute("CREATE INDEX params_key_value ON params(key, json_extract(value, '$'))")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "metric summaries for fast metric-ordered search", _metric_summaries),
+    Migration(3, "index params by numeric value for param-ordered search", _param_value_index),
 ]
 LATEST = MIGRATIONS[-1].version
 

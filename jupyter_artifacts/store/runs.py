@@ -18,24 +18,56 @@ RUN_COLUMNS = (
 _KEY_RE = re.compile(r"^[A-Za-z0-9_.\-/ :]+$")
 
 
-def _order_clause(order_by: str, descending: bool) -> tuple[str, str, list[Any]]:
-    """Return (join, ORDER BY expression, join params) for a column or metrics./params. key."""
+# Sorting by a metric or a param: the runs that have the key come first, in its order;
+# the runs without it follow, newest first. Each source: (table, value expression).
+_KEYED = {
+    "metrics": ("metric_summaries", "o.last"),
+    # Params are JSON text; json_extract makes numbers sort as numbers (and is indexed).
+    "params": ("params", "json_extract(o.value, '$')"),
+}
+
+
+def _column_order(order_by: str, descending: bool) -> str | None:
     direction = "DESC" if descending else "ASC"
-    if order_by in ("duration",):
-        return "", f"(r.ended_at - r.started_at) {direction}, r.number DESC", []
+    if order_by == "duration":
+        return f"(r.ended_at - r.started_at) {direction}, r.number DESC"
     if order_by in RUN_COLUMNS:
-        return "", f"r.{order_by} {direction}, r.number DESC", []
+        return f"r.{order_by} {direction}, r.number DESC"
+    return None
+
+
+def _keyed_order(order_by: str) -> tuple[str, str, str]:
     prefix, _, key = order_by.partition(".")
-    if not key or not _KEY_RE.match(key):
+    if prefix not in _KEYED or not key or not _KEY_RE.match(key):
         raise InvalidReferenceError(f"cannot sort runs by {order_by!r}")
-    if prefix == "metrics":
-        join = "JOIN metric_summaries o ON o.run_id = r.id AND o.key = ?"
-        return join, f"o.last {direction}, r.number DESC", [key]
-    if prefix == "params":
-        join = "LEFT JOIN params o ON o.run_id = r.id AND o.key = ?"
-        # Params are stored as JSON text; numbers sort numerically through json_extract.
-        return join, f"o.value IS NULL, json_extract(o.value, '$') {direction}, r.number DESC", [key]
-    raise InvalidReferenceError(f"cannot sort runs by {order_by!r}")
+    table, value = _KEYED[prefix]
+    return table, value, key
+
+
+def _page(catalog: Catalog, sql: str, params: list[Any], limit: int | None, offset: int) -> list[Any]:
+    if limit is None:
+        return catalog.query(sql + " LIMIT -1 OFFSET ?", [*params, offset])
+    return catalog.query(sql + " LIMIT ? OFFSET ?", [*params, limit, offset])
+
+
+def _keyed_page(catalog: Catalog, order_by: str, descending: bool, where: list[str],
+                params: list[Any], limit: int | None, offset: int) -> list[Any]:
+    table, value, key = _keyed_order(order_by)
+    direction = "DESC" if descending else "ASC"
+    join = f"JOIN {table} o ON o.run_id = r.id AND o.key = ?"
+    where_sql = ("WHERE " + " AND ".join(where)) if where else ""
+    rows = _page(catalog, f"SELECT r.* FROM runs r {join} {where_sql} "
+                          f"ORDER BY {value} {direction}, r.number DESC", [key, *params], limit, offset)
+    if limit is not None and len(rows) == limit:
+        return rows  # the common case: a page within the runs that have the key
+    # Past them: how many have it says where the others' part of the listing starts.
+    having = offset + len(rows) if rows else int(
+        catalog.scalar(f"SELECT COUNT(*) FROM runs r {join} {where_sql}", [key, *params]))
+    missing = [*where, f"NOT EXISTS (SELECT 1 FROM {table} o WHERE o.run_id = r.id AND o.key = ?)"]
+    rows += _page(catalog, f"SELECT r.* FROM runs r WHERE {' AND '.join(missing)} "
+                           "ORDER BY r.number DESC", [*params, key],
+                  None if limit is None else limit - len(rows), max(0, offset - having))
+    return rows
 
 
 def query_runs(
@@ -79,15 +111,16 @@ def query_runs(
     if ids is not None:
         where.append(f"r.id IN ({','.join('?' * len(ids))})")
         params.extend(ids)
-    join, order, join_params = _order_clause(order_by, descending)
     where_sql = ("WHERE " + " AND ".join(where)) if where else ""
     total = int(catalog.scalar(f"SELECT COUNT(*) FROM runs r {where_sql}", params) or 0)
-    page_sql = f"SELECT r.* FROM runs r {join} {where_sql} ORDER BY {order}"
-    page_params = [*join_params, *params]
-    if limit is not None:
-        page_sql += " LIMIT ? OFFSET ?"
-        page_params += [int(limit), int(offset)]
-    runs = [Run.from_row(row) for row in catalog.query(page_sql, page_params)]
+    limit = None if limit is None else int(limit)
+    order = _column_order(order_by, descending)
+    if order is not None:
+        rows = _page(catalog, f"SELECT r.* FROM runs r {where_sql} ORDER BY {order}", params, limit,
+                     int(offset))
+    else:
+        rows = _keyed_page(catalog, order_by, descending, where, params, limit, int(offset))
+    runs = [Run.from_row(row) for row in rows]
     hydrate(catalog, runs)
     return RunPage(runs=runs, total=total)
 

@@ -85,3 +85,21 @@ def test_unknown_references(store: Store, ref: str) -> None:
 def test_invalid_names_are_refused(store: Store, name: str) -> None:
     with pytest.raises(InvalidReferenceError):
         _save(store, name, b"x")
+
+
+def test_sorting_by_a_key_pages_through_every_run(store: Store) -> None:
+    """Runs with the metric or param come first in its order, then the others, across pages."""
+    from jupyter_artifacts.store.runs import query_runs
+
+    for i in range(7):
+        run = store.create_run(f"r{i}", params={"lr": 10 - i} if i % 2 == 0 else None)
+        if i % 3 != 0:
+            store.log_metrics([(run.id, "acc", 0, float(i), 0.0)])
+    for order_by, having in (("metrics.acc", [5, 4, 2, 1]), ("params.lr", [0, 2, 4, 6])):
+        seen = []
+        for offset in range(0, 7, 3):
+            page = query_runs(store.catalog, order_by=order_by, limit=3, offset=offset)
+            assert page.total == 7
+            seen += [int(r.name[1:]) for r in page.runs]
+        assert seen[:4] == having, order_by
+        assert sorted(seen) == list(range(7)) and len(seen) == 7, order_by
