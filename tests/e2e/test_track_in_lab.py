@@ -72,6 +72,10 @@ def test_tracked_cell_reaches_the_sidebar(page: Any, lab: Lab) -> None:
         "() => [...document.querySelectorAll('img.jp-Artifacts-Figure')].some(i => i.naturalWidth > 100)",
         timeout=15_000,
     )
+    card = page.locator(".jp-Artifacts-ModelCard").first
+    expect(card).to_contain_text("LogisticRegression", timeout=15_000)
+    expect(card).to_contain_text("2 features")
+    card.scroll_into_view_if_needed()
     screenshot(page, "track-sidebar")
 
     # Insert load code for the model into the notebook.

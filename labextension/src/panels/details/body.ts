@@ -234,6 +234,13 @@ export class DetailsBody extends Widget {
       );
       return wrap;
     }
+    if (version.kind === 'model' && typeof summary.class === 'string') {
+      return Private.modelCard(summary);
+    }
+    if (summary.values && typeof summary.values === 'object' && !Array.isArray(summary.values)) {
+      const entries = Object.entries(summary.values as Record<string, unknown>).slice(0, 30);
+      return dom.table(['metric', 'value'], entries.map(([k, v]) => [k, formatNumber(v)]));
+    }
     if (typeof summary.preview === 'string') {
       return dom.pre(summary.preview.slice(0, 500));
     }
@@ -258,5 +265,45 @@ export namespace DetailsBody {
   export interface IOptions {
     model: DetailsModel;
     actions: IArtifactsActions;
+  }
+}
+
+namespace Private {
+  /**
+   * A model card: the estimator's class, what it was fitted on, and its parameters.
+   */
+  export function modelCard(summary: Record<string, any>): HTMLElement {
+    const card = document.createElement('div');
+    card.className = 'jp-Artifacts-ModelCard';
+    const name = document.createElement('div');
+    name.className = 'jp-Artifacts-ModelClass';
+    name.textContent = String(summary.class).split('.').pop() ?? String(summary.class);
+    name.title = String(summary.class);
+    card.appendChild(name);
+    const facts: string[] = [];
+    if (summary.fitted === false) {
+      facts.push('not fitted');
+    }
+    if (typeof summary.n_features_in === 'number') {
+      facts.push(`${summary.n_features_in} features`);
+    }
+    if (Array.isArray(summary.classes)) {
+      facts.push(`classes ${summary.classes.slice(0, 10).join(', ')}`);
+    }
+    if (typeof summary.parameters === 'number') {
+      facts.push(`${summary.parameters.toLocaleString()} parameters`);
+    }
+    if (facts.length) {
+      card.appendChild(dom.note(facts.join(' · ')));
+    }
+    const params = summary.params && typeof summary.params === 'object' ? summary.params : {};
+    const rows = Object.entries(params as Record<string, unknown>).map(([k, v]) => [
+      k,
+      typeof v === 'object' && v !== null ? JSON.stringify(v) : formatNumber(v)
+    ]);
+    if (rows.length) {
+      card.appendChild(dom.table(['param', 'value'], rows));
+    }
+    return card;
   }
 }
