@@ -12,6 +12,7 @@ from .base import ArtifactsHandler
 
 CHUNK_SIZE = 256 * 1024
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]+")
+_EXTRA_TYPES = {"svg": "image/svg+xml"}  # secondary objects a codec stores beside the primary
 
 
 class VersionContentHandler(ArtifactsHandler):
@@ -20,7 +21,8 @@ class VersionContentHandler(ArtifactsHandler):
     The ETag is the object id, so a client that has the bytes gets a 304. The body is
     streamed in chunks. Every response carries ``Content-Security-Policy: sandbox`` so an
     HTML report opened directly runs in an opaque origin, never with the user's session.
-    ``?download=1`` asks the browser to save the file instead of showing it.
+    ``?download=1`` asks the browser to save the file instead of showing it, and
+    ``?object=svg`` serves a version's secondary object (a figure's SVG) instead of its primary.
     """
 
     @property
@@ -33,19 +35,27 @@ class VersionContentHandler(ArtifactsHandler):
     async def get(self, ref: str) -> None:
         store = self.store
         version = store.resolve(ref)
-        etag = f'"{version.oid}"'
+        oid, media_type, size, suffix = version.oid, version.media_type, version.size, ""
+        extra = self.get_argument("object", "")
+        if extra:
+            # Only an object the catalog lists for this version: never an oid from the URL.
+            oid = version.metadata.get("objects", {}).get(extra)
+            if not isinstance(oid, str) or extra not in _EXTRA_TYPES:
+                raise tornado.web.HTTPError(404, f"{version.ref} has no {extra!r} object")
+            media_type, size, suffix = _EXTRA_TYPES[extra], store.objects.size(oid), f".{extra}"
+        etag = f'"{oid}"'
         self.set_header("ETag", etag)
         self.set_header("Cache-Control", "private, no-cache")
         self.set_header("X-Content-Type-Options", "nosniff")
-        if _etag_matches(self.request.headers.get("If-None-Match", ""), version.oid):
+        if _etag_matches(self.request.headers.get("If-None-Match", ""), oid):
             self.set_status(304)
             await self.finish()
             return
         # Opened before any header is sent, so a missing object is still a clean 404.
-        with store.objects.open(version.oid) as fh:
-            self.set_header("Content-Type", version.media_type or "application/octet-stream")
-            self.set_header("Content-Length", str(version.size))
-            filename = _SAFE_FILENAME.sub("_", f"{version.name}-v{version.version}")
+        with store.objects.open(oid) as fh:
+            self.set_header("Content-Type", media_type or "application/octet-stream")
+            self.set_header("Content-Length", str(size))
+            filename = _SAFE_FILENAME.sub("_", f"{version.name}-v{version.version}") + suffix
             disposition = "attachment" if self.get_argument("download", "") else "inline"
             self.set_header("Content-Disposition", f'{disposition}; filename="{filename}"')
             try:

@@ -1,6 +1,7 @@
 /**
  * Small DOM builders shared by the views (classes only; styles live in style/base.css).
  */
+import { requestContent } from './request';
 
 export function note(text: string, extra = ''): HTMLElement {
   const node = document.createElement('div');
@@ -66,7 +67,7 @@ export function table(headers: string[], rows: string[][], marked: boolean[] = [
  * One artifact version as a line: its label, a description, then Insert and Copy buttons.
  */
 export function versionLine(
-  version: { ref: string },
+  version: { ref: string; metadata?: Record<string, any> },
   label: string,
   description: string,
   actions: { insert(code: string): void; copy(text: string): void },
@@ -87,5 +88,21 @@ export function versionLine(
     button('Insert', () => actions.insert(snippet), 'Insert ja.load(…) into the notebook'),
     button('Copy', () => actions.copy(version.ref), 'Copy the reference')
   );
+  if (version.metadata?.objects?.svg) {
+    line.append(button('SVG', () => void downloadSvg(version.ref), 'Download the figure as SVG'));
+  }
   return line;
+}
+
+/**
+ * Save a figure's SVG (stored beside its PNG) through the browser's download.
+ */
+async function downloadSvg(ref: string): Promise<void> {
+  const blob = await requestContent(ref, undefined, 'svg');
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = `${ref.replace(/[^A-Za-z0-9_.-]+/g, '_')}.svg`;
+  link.click();
+  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

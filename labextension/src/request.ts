@@ -72,9 +72,11 @@ export async function requestAPI<T>(
  */
 export async function requestContent(
   ref: string,
-  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings(),
+  object = ''
 ): Promise<Blob> {
-  const endPoint = `versions/${encodeURIComponent(ref)}/content`;
+  const query = object ? `?object=${encodeURIComponent(object)}` : '';
+  const endPoint = `versions/${encodeURIComponent(ref)}/content${query}`;
   const response = await Private.fetch(endPoint, {}, settings);
   if (!response.ok) {
     let data: any = null;

@@ -57,3 +57,29 @@ async def test_missing_object_is_404_not_500(api: Fetch, ids: dict[str, Any], st
     path.unlink()
     response = await api("versions/confusion:v1/content")
     assert response.code == 404
+
+
+async def test_figure_svg_is_served_from_the_catalogs_list(api: Fetch, ids: dict[str, Any],
+                                                           store_root: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("agg")
+    from matplotlib.figure import Figure
+
+    from jupyter_artifacts.codecs import save_object
+
+    fig = Figure()
+    fig.add_subplot().plot([1, 2, 3])
+    store = Store.open(store_root, create=False)
+    try:
+        version, _ = save_object(store, fig, "curve")
+    finally:
+        store.close()
+    response = await api("versions/curve:v1/content?object=svg")
+    assert response.code == 200 and response.headers["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in response.body[:500]
+    assert response.headers["ETag"] == f'"{version.metadata["objects"]["svg"]}"'
+    assert response.headers["Content-Disposition"].endswith('curve-v1.svg"')
+    for bad in ("png", "../catalog.sqlite", version.oid):
+        assert (await api(f"versions/curve:v1/content?object={bad}")).code == 404
+    assert (await api("versions/confusion:v1/content?object=svg")).code == 404
