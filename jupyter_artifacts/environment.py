@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+import os
 import platform
 import subprocess
 import sys
@@ -10,10 +10,35 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+_cached: tuple[tuple[tuple[str, int], ...], dict[str, Any]] | None = None
 
-@functools.lru_cache(maxsize=1)
+
+def _site_token() -> tuple[tuple[str, int], ...]:
+    """Modification times of the import path's folders: `%pip install` changes them."""
+    token = []
+    for entry in sys.path:
+        try:
+            token.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(token)
+
+
 def python_environment() -> dict[str, Any]:
-    """Python version, platform and installed distributions; computed once per process."""
+    """Python version, platform and installed distributions.
+
+    Listing distributions takes ~100 ms, so the result is kept until a folder on the
+    import path changes (a `%pip install` in the notebook does that).
+    """
+    global _cached
+    token = _site_token()
+    if _cached is not None and _cached[0] == token:
+        return _cached[1]
+    _cached = (token, _list_environment())
+    return _cached[1]
+
+
+def _list_environment() -> dict[str, Any]:
     packages: dict[str, str] = {}
     for dist in metadata.distributions():
         name = dist.name

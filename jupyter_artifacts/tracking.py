@@ -126,11 +126,21 @@ def end_run(active: ActiveRun, error: BaseException | None = None, status: str |
         active.store.finish_run(active.id, status, text)
 
 
+_environment_ids: dict[tuple[str, int], tuple[dict[str, Any], str]] = {}
+
+
 def environment_id(store: Store) -> str:
+    """This process's environment as recorded in ``store``: serialised and hashed once per
+    listing of the packages, not once per run."""
     from .environment import python_environment
 
     env = python_environment()
-    return store.put_environment(env["python"], env["platform"], env["packages"])
+    key = (str(store.root), id(env))
+    known = _environment_ids.get(key)
+    if known is None or known[0] is not env:  # the identity check guards against id reuse
+        known = (env, store.put_environment(env["python"], env["platform"], env["packages"]))
+        _environment_ids[key] = known
+    return known[1]
 
 
 @atexit.register

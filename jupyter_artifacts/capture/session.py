@@ -92,6 +92,7 @@ class TrackingSession:
         self.current: CellRun | None = None
         self._linker: VersionLinker | None = None
         self._git: tuple[float, tuple[str | None, bool | None]] | None = None
+        self._contexts: set[str] = set()
         # Listing installed packages takes ~100 ms: do it off the first tracked cell's path.
         threading.Thread(target=python_environment, daemon=True).start()
 
@@ -174,12 +175,13 @@ class TrackingSession:
             cell.notebook = notebook = self.notebook_path()
             cell.note_inputs()
             commit, dirty = self._git_state(os.path.dirname(os.path.abspath(notebook or "x")))
-            env = python_environment()
-            store.ensure_context(self.context_id, "session", notebook_path=notebook)
+            if str(store.root) not in self._contexts:  # once per store, not once per cell
+                store.ensure_context(self.context_id, "session", notebook_path=notebook)
+                self._contexts.add(str(store.root))
             cell.start(options.name or default_run_name(body, notebook), {
                 "context_id": self.context_id, "notebook_path": notebook, "cell_id": cell_id,
                 "execution_count": self.shell.execution_count, "code": body,
-                "environment_id": store.put_environment(env["python"], env["platform"], env["packages"]),
+                "environment_id": tracking.environment_id(store),
                 "git_commit": commit, "git_dirty": dirty,
             })
             self._attach_live_curve(cell)
