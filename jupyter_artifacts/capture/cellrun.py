@@ -101,11 +101,10 @@ class CellRun:
                     self.params[name] = value
                 continue
             kind = artifact_kind(value)
+            if kind == "model":  # to tell later whether a method call changed it
+                self._signatures[name] = signature(value)
             if kind is None or kind == "figure" or not is_fitted_estimator(value):
-                if kind == "model":
-                    self._signatures[name] = signature(value)
                 continue
-            self._signatures[name] = signature(value)
             try:
                 version = self.linker.input_version(value, name, kind)
             except (ArtifactsError, OSError, ValueError, TypeError) as exc:
@@ -185,9 +184,8 @@ class CellRun:
             if kind == "metrics" and isinstance(value, dict):
                 self.metrics.update({f"{name}.{k}": float(v) for k, v in value.items() if is_number(v)})
             self._save_output(value, name, run_id, kind)
-        self._record_figures(figure_names, run_id)
-        self._record_files(run_id)
-        self._record_streams(run_id)
+        # Metrics and params first: they are small and the run's core, so a failure while
+        # storing a figure, a file or the streams below cannot cost them.
         for key, value in self.metrics.items():
             self.active.log_metric(key, value, step=0)
         literal_params = {k: v for k, v in self.params.items() if k in names.literal_stores}
@@ -195,6 +193,9 @@ class CellRun:
             from ..codecs.base import json_safe
 
             self.active.log_params({k: json_safe(v) for k, v in literal_params.items()})
+        self._record_figures(figure_names, run_id)
+        self._record_files(run_id)
+        self._guard(lambda: self._record_streams(run_id), "printed and displayed output")
 
     def _changed(self, name: str, value: Any) -> bool:
         """For names only mutated through methods: did the value really change?"""
@@ -242,10 +243,10 @@ class CellRun:
         for path in sorted(watched_writes):
             if os.path.isfile(path):
                 self._guard(lambda p=path: self.outputs.append(
-                    self.linker.file_version(p, file_artifact_name(p, cwd), run_id)), path)
+                    self.linker.file_version(p, file_artifact_name(p, cwd), run_id)), f"file {path}")
         for path in sorted(watched_reads - watched_writes):
             if os.path.isfile(path):
-                self._guard(lambda p=path: self._link_input_file(p, cwd, run_id), path)
+                self._guard(lambda p=path: self._link_input_file(p, cwd, run_id), f"file {path}")
 
     def _link_input_file(self, path: str, cwd: str, run_id: str) -> None:
         version, _ = self.linker.file_version(path, file_artifact_name(path, cwd))
@@ -256,7 +257,7 @@ class CellRun:
         try:
             action()
         except (ArtifactsError, OSError, ValueError) as exc:
-            self.warn(f"file {what} not recorded", exc)
+            self.warn(f"{what} not recorded", exc)
 
     def _record_streams(self, run_id: str) -> None:
         from ..codecs import save_object

@@ -90,7 +90,7 @@ def query_runs(
     params: list[Any] = []
     if name:
         where.append("r.name LIKE ? ESCAPE '\\'")
-        params.append(f"%{_escape_like(name)}%")
+        params.append(f"%{escape_like(name)}%")
     if tag:
         # IN, not a correlated EXISTS: SQLite then drives from the tag index instead of
         # probing run_tags once per run (75 -> 59 ms for the count over 100,000 runs).
@@ -101,7 +101,7 @@ def query_runs(
         params.append(status)
     if notebook:
         where.append("r.notebook_path LIKE ? ESCAPE '\\'")
-        params.append(f"%{_escape_like(notebook)}%")
+        params.append(f"%{escape_like(notebook)}%")
     if since is not None:
         where.append("r.started_at >= ?")
         params.append(since)
@@ -258,5 +258,6 @@ def insert_metrics(
     )
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
+    """Make ``text`` match literally inside a LIKE pattern written with ``ESCAPE '\\'``."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -283,8 +283,8 @@ class Store:
             where.append("a.kind = ?")
             params.append(kind)
         if search:
-            where.append("a.name LIKE ?")
-            params.append(f"%{search}%")
+            where.append("a.name LIKE ? ESCAPE '\\'")  # "train_set" is not a pattern
+            params.append(f"%{_runs.escape_like(search)}%")
         sql = (
             "SELECT a.name, a.kind, a.created_at, a.updated_at, COUNT(v.id) AS versions, "
             "MAX(v.version) AS latest, (SELECT group_concat(alias, ',') FROM aliases x "

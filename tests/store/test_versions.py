@@ -103,3 +103,11 @@ def test_sorting_by_a_key_pages_through_every_run(store: Store) -> None:
             seen += [int(r.name[1:]) for r in page.runs]
         assert seen[:4] == having, order_by
         assert sorted(seen) == list(range(7)) and len(seen) == 7, order_by
+
+
+def test_artifact_search_matches_names_literally(store: Store) -> None:
+    for name in ("train_set", "trainXset"):
+        oid, size, _ = store.objects.put_bytes(name.encode())
+        store.add_version(name, oid=oid, kind="dataset", media_type="text/plain", codec="text", size=size)
+    assert [a["name"] for a in store.list_artifacts(search="train_set")] == ["train_set"]
+    assert {a["name"] for a in store.list_artifacts(search="train")} == {"train_set", "trainXset"}
