@@ -167,6 +167,7 @@ class TrackingSession:
 
     def begin(self, options: TrackOptions, body: str, cell_id: str | None) -> None:
         """Start a run for a cell whose body is about to execute."""
+        cell: CellRun | None = None
         try:
             store = self._store()
             assert self._linker is not None
@@ -189,6 +190,18 @@ class TrackingSession:
         except Exception as exc:  # tracking must never stop the user's cell
             self.current = None
             self._warn(f"this cell runs untracked ({type(exc).__name__}: {exc})")
+            if cell is not None:
+                self._abandon(cell, exc)
+
+    @staticmethod
+    def _abandon(cell: CellRun, exc: Exception) -> None:
+        """Undo a half-started capture: streams and publishers back, the run closed as failed."""
+        try:
+            cell.stop_recording()
+            if cell.active is not None:
+                tracking.end_run(cell.active, exc)
+        except Exception:  # the store itself may be what failed; the cell still runs
+            pass
 
     def _attach_live_curve(self, cell: CellRun) -> None:
         if cell.options.quiet or cell.active is None:

@@ -240,3 +240,22 @@ def test_library_cache_files_are_not_inputs(shell: Any, store: Store, tmp_path: 
     run(shell, f"import json\ndef library_init():\n    return json.load(open({font_cache!r}))")
     run(shell, "%%track\nlibrary_init()\ncfg = json.load(open('data.json'))")
     assert events(store, "run-1")["input"] == {"data.json:v1"}
+
+
+def test_a_capture_failing_after_the_run_started_leaves_nothing_hooked(
+        shell: Any, store: Store, monkeypatch: Any, capsys: Any) -> None:
+    import sys as system
+
+    from jupyter_artifacts.capture.session import TrackingSession
+
+    stdout = system.stdout
+
+    def broken(self: Any, cell: Any) -> None:
+        raise RuntimeError("live curve unavailable")
+
+    monkeypatch.setattr(TrackingSession, "_attach_live_curve", broken)
+    result = shell.run_cell("%%track\nkept = 3\nprint('still printed')", store_history=True)
+    assert result.error_in_exec is None and shell.user_ns["kept"] == 3
+    assert system.stdout is stdout  # the tee is gone
+    assert "runs untracked" in capsys.readouterr().err
+    assert store.get_run("run-1").status == "failed"
