@@ -82,9 +82,7 @@ def log_param(key: str, value: Any) -> None:
 
 def log_params(params: dict[str, Any]) -> None:
     """Record several parameters of the active run."""
-    from .codecs.base import json_safe
-
-    tracking.active_run().log_params({k: json_safe(v) for k, v in params.items()})  # type: ignore[union-attr]
+    tracking.active_run().log_params(params)  # type: ignore[union-attr]
 
 
 def log_metric(key: str, value: float, step: int | None = None) -> None:

@@ -70,8 +70,10 @@ class ActiveRun:
                 listener(key, step, value)
 
     def log_params(self, params: dict[str, Any]) -> None:
-        self.params.update(params)
-        self.store.log_params(self.id, params)
+        """Record params; values become JSON-safe (numpy scalars, small containers, reprs)."""
+        safe = _json_safe(params)
+        self.params.update(safe)
+        self.store.log_params(self.id, safe)
 
     def flush(self) -> None:
         with self._lock:
@@ -84,6 +86,13 @@ class ActiveRun:
                 with self._lock:  # keep the points for the next flush
                     self._buffer[:0] = rows
                 raise
+
+
+def _json_safe(params: dict[str, Any]) -> dict[str, Any]:
+    # Imported here: the codecs package is not needed to import the API (import time).
+    from .codecs.base import json_safe
+
+    return {str(k): json_safe(v) for k, v in params.items()}
 
 
 def active_run(required: bool = True) -> ActiveRun | None:
@@ -102,7 +111,7 @@ def start_run(
 ) -> ActiveRun:
     """Create a run and make it the active one (runs nest: the innermost is active)."""
     store = store or default_store()
-    run = store.create_run(name, tags=tags, params=params, **fields)
+    run = store.create_run(name, tags=tags, params=_json_safe(params or {}), **fields)
     active = ActiveRun(store, run)
     _stack.append(active)
     return active

@@ -117,11 +117,8 @@ class CellRun:
             self._figures_before = open_figures()
 
     def start(self, run_name: str, fields: dict[str, Any]) -> None:
-        from ..codecs.base import json_safe
-
         self.active = tracking.start_run(
-            run_name, store=self.store, tags=self.options.tags,
-            params={k: json_safe(v) for k, v in self.params.items()}, **fields,
+            run_name, store=self.store, tags=self.options.tags, params=self.params, **fields,
         )
         for version in self.inputs:
             self.store.record_event(self.active.id, version.id, "input")
@@ -190,9 +187,7 @@ class CellRun:
             self.active.log_metric(key, value, step=0)
         literal_params = {k: v for k, v in self.params.items() if k in names.literal_stores}
         if literal_params:
-            from ..codecs.base import json_safe
-
-            self.active.log_params({k: json_safe(v) for k, v in literal_params.items()})
+            self.active.log_params(literal_params)
         self._record_figures(figure_names, run_id)
         self._record_files(run_id)
         self._guard(lambda: self._record_streams(run_id), "printed and displayed output")
