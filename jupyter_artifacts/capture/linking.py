@@ -45,6 +45,11 @@ class VersionLinker:
         return None
 
     def _remember(self, value: Any, version: ArtifactVersion, sig: Any = None) -> None:
+        # Only scikit-learn estimators: refitting replaces their attributes, so the signature
+        # moves. Arrays, frames and torch modules change in place under the same attributes
+        # and are recognised by hashing their content instead.
+        if not background.can_defer(value):
+            return
         try:
             ref: weakref.ref[Any] | None = weakref.ref(value)
         except TypeError:

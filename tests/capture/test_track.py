@@ -259,3 +259,13 @@ def test_a_capture_failing_after_the_run_started_leaves_nothing_hooked(
     assert system.stdout is stdout  # the tee is gone
     assert "runs untracked" in capsys.readouterr().err
     assert store.get_run("run-1").status == "failed"
+
+
+def test_data_changed_in_place_is_a_new_input_version(shell: Any, store: Store) -> None:
+    run(shell, "import numpy as np\nimport pandas as pd\nX = np.zeros(8)\n"
+               "frame = pd.DataFrame({'a': [1, 2]})")
+    cell = "%%track\ntotal = float(X.sum()) + float(frame['a'].sum())"
+    run(shell, cell)
+    run(shell, "X[0] = 5.0\nframe.loc[0, 'a'] = 10")
+    run(shell, cell)
+    assert events(store, "run-2")["input"] == {"X:v2", "frame:v2"}
