@@ -194,9 +194,10 @@ class CellRun:
 
     def _changed(self, name: str, value: Any) -> bool:
         """For names only mutated through methods: did the value really change?"""
-        if name in self._signatures and artifact_kind(value) == "model":
+        if name in self._signatures and background.can_defer(value):
+            # scikit-learn replaces fitted attributes on fit: a cheap, reliable signal.
             return signature(value) != self._signatures[name]
-        return True  # datasets: content comparison happens by oid in _save_output
+        return True  # the rest (torch trains in place): content comparison by oid decides
 
     def _save_output(self, value: Any, name: str, run_id: str, kind: str | None) -> None:
         if kind == "model" and background.can_defer(value):

@@ -269,3 +269,14 @@ def test_data_changed_in_place_is_a_new_input_version(shell: Any, store: Store) 
     run(shell, "X[0] = 5.0\nframe.loc[0, 'a'] = 10")
     run(shell, cell)
     assert events(store, "run-2")["input"] == {"X:v2", "frame:v2"}
+
+
+def test_torch_model_trained_in_place_is_a_new_version(shell: Any, store: Store) -> None:
+    pytest.importorskip("torch", reason="torch is installed by .ci/run")
+    run(shell, "import torch\ntorch.manual_seed(0)\nnet = torch.nn.Linear(3, 1)\n"
+               "opt = torch.optim.SGD(net.parameters(), lr=0.1)")
+    run(shell, "%%track first\nnet.train()")
+    step = ("%%track train\nnet.train()\nloss = net(torch.ones(4, 3)).pow(2).mean()\n"
+            "opt.zero_grad(); loss.backward(); opt.step()")
+    run(shell, step)
+    assert "net:v2" in events(store, "train")["output"]
