@@ -18,7 +18,14 @@ from .analysis import CellNames
 from .figures import figures_drawn, open_figures
 from .linking import VersionLinker, file_artifact_name
 from .recorders import DisplayRecorder, FileWatcher, StreamTee
-from .values import artifact_kind, is_fitted_estimator, is_number, is_param_value, signature
+from .values import (
+    artifact_kind,
+    is_fitted_estimator,
+    is_number,
+    is_param_value,
+    signature,
+    to_float,
+)
 
 
 @dataclass
@@ -165,7 +172,7 @@ class CellRun:
             if name not in names.stores and not forced and not self._changed(name, value):
                 continue
             if is_number(value) and name not in names.literal_stores and not forced:
-                self.metrics[name] = float(value)
+                self.metrics[name] = to_float(value)
                 continue
             if name in names.literal_stores and is_param_value(value) and not forced:
                 self.params[name] = value
@@ -179,7 +186,7 @@ class CellRun:
                 figure_names[id(value)] = name
                 continue
             if kind == "metrics" and isinstance(value, dict):
-                self.metrics.update({f"{name}.{k}": float(v) for k, v in value.items() if is_number(v)})
+                self.metrics.update({f"{name}.{k}": to_float(v) for k, v in value.items() if is_number(v)})
             self._save_output(value, name, run_id, kind)
         # Metrics and params first: they are small and the run's core, so a failure while
         # storing a figure, a file or the streams below cannot cost them.

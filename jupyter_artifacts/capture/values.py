@@ -24,12 +24,21 @@ _ARTIFACT_CLASSES = {
 
 
 def is_number(value: Any) -> bool:
+    """Real numbers, and 0-d numpy arrays or torch tensors holding one (a loss)."""
     if isinstance(value, bool):
         return False
     if isinstance(value, numbers.Real):
         return True
-    # numpy scalars (np.float64 is a Real, np.int64 may not be registered everywhere)
-    return getattr(value, "ndim", None) == 0 and getattr(getattr(value, "dtype", None), "kind", "") in "iuf"
+    if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)):
+        item = value.item()
+        return isinstance(item, numbers.Real) and not isinstance(item, bool)
+    return False
+
+
+def to_float(value: Any) -> float:
+    """A number as a float; ``.item()`` for 0-d arrays and tensors (float() of a tensor
+    that requires grad warns)."""
+    return float(value.item() if getattr(value, "ndim", None) == 0 else value)
 
 
 def is_param_value(value: Any, depth: int = 0) -> bool:

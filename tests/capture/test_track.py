@@ -280,3 +280,4 @@ def test_torch_model_trained_in_place_is_a_new_version(shell: Any, store: Store)
             "opt.zero_grad(); loss.backward(); opt.step()")
     run(shell, step)
     assert "net:v2" in events(store, "train")["output"]
+    assert store.get_run("train").metrics["loss"] == pytest.approx(shell.user_ns["loss"].item())
