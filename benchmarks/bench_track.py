@@ -44,6 +44,8 @@ def main() -> None:
     home = os.getcwd()
     with scratch() as folder:
         os.environ["JUPYTER_ARTIFACTS_DIR"] = str(folder / ".artifacts")
+        # As in JupyterLab, which names the notebook: models are then stored in the background.
+        os.environ["JPY_SESSION_NAME"] = str(folder / "bench.ipynb")
         os.chdir(folder)
         from IPython.core.interactiveshell import InteractiveShell
 

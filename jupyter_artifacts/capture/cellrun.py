@@ -75,6 +75,9 @@ class CellRun:
         self.figures: list[Any] = []
         self.active: tracking.ActiveRun | None = None
         self.notebook: str | None = None
+        # Only under an interactive frontend: a headless run (nbclient, papermill) stops the
+        # kernel right after its last cell, before a background save could finish.
+        self.defer_models = False
         self.curve: Any = None  # the live metric curve, once the cell logs a metric
         self._before: dict[str, Any] = {}
         self._signatures: dict[str, Any] = {}
@@ -207,7 +210,7 @@ class CellRun:
         return True  # the rest (torch trains in place): content comparison by oid decides
 
     def _save_output(self, value: Any, name: str, run_id: str, kind: str | None) -> None:
-        if kind == "model" and background.can_defer(value):
+        if kind == "model" and self.defer_models and background.can_defer(value):
             self._to_defer.append((name, self.linker.deferred_output_version(value, name, run_id, kind)))
             return
         try:

@@ -174,6 +174,7 @@ class TrackingSession:
             names = analyse(self.shell.transform_cell(body))
             cell = CellRun(self.shell, store, self._linker, options, body, names)
             cell.notebook = notebook = self.notebook_path()
+            cell.defer_models = notebook is not None  # JupyterLab, Notebook and VS Code name it
             cell.note_inputs()
             commit, dirty = self._git_state(os.path.dirname(os.path.abspath(notebook or "x")))
             if str(store.root) not in self._contexts:  # once per store, not once per cell

@@ -197,9 +197,12 @@ def test_unload_removes_every_hook(store_dir: Any) -> None:
     assert "artifacts" not in ip.magics_manager.magics["line"]
 
 
-def test_models_are_stored_from_a_snapshot_of_the_cells_end(shell: Any, store: Store) -> None:
+def test_models_are_stored_from_a_snapshot_of_the_cells_end(shell: Any, store: Store,
+                                                            monkeypatch: Any) -> None:
     """A model saved in the background is the one the cell produced, even if refitted at once."""
     from jupyter_artifacts.capture.background import wait_pending
+
+    monkeypatch.setenv("JPY_SESSION_NAME", "/lab/notebook.ipynb")  # an interactive frontend
 
     shell.run_cell("import numpy as np\nfrom sklearn.pipeline import make_pipeline\n"
                    "from sklearn.preprocessing import StandardScaler\n"
