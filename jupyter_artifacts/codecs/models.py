@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import io
 import pickle
+import warnings
 from typing import TYPE_CHECKING, Any, cast
 
-from ..errors import UnsupportedObjectError, UntrustedPickleError
+from ..errors import CorruptObjectError, UnsupportedObjectError, UntrustedPickleError
 from .base import Codec, Encoded, Progress, json_safe, mro_names, type_name
+from .skops_policy import check_loaded, import_skops, split_untrusted
 
 if TYPE_CHECKING:
     from ..store import ArtifactVersion, Store
@@ -16,7 +18,6 @@ if TYPE_CHECKING:
 SKOPS = "application/vnd.skops"
 PICKLE = "application/x-python-pickle"
 TORCH = "application/vnd.pytorch"
-_SAFE_MODULES = {"sklearn", "numpy", "scipy", "builtins", "collections"}
 
 
 def _sklearn_summary(model: Any, size: int) -> dict[str, Any]:
@@ -45,11 +46,15 @@ class SklearnCodec(Codec):
 
     def encode(self, obj: Any, store: Store, progress: Progress | None = None) -> Encoded:
         try:
-            import skops.io as sio
-
-            data = sio.dumps(obj)
+            data = import_skops().dumps(obj)
             media_type, fmt = SKOPS, "skops"
-        except Exception:
+        except Exception as exc:  # skops is a dependency; some objects it cannot hold
+            # Say so: a joblib pickle loads only with trust=True, which surprises later.
+            warnings.warn(
+                f"skops cannot store {type_name(obj)} ({type(exc).__name__}: {exc}); it is "
+                "stored as a joblib pickle, which ja.load refuses without trust=True",
+                UserWarning, stacklevel=2,
+            )
             import joblib
 
             buf = io.BytesIO()
@@ -69,18 +74,22 @@ class SklearnCodec(Codec):
             import joblib
 
             return joblib.load(io.BytesIO(data))
-        import skops.io as sio
-
-        untrusted = sio.get_untrusted_types(data=data)
-        # skops reconstructs types through their own state setters, never arbitrary code;
-        # scikit-learn's and numpy's own types (e.g. sklearn.tree._tree.Tree) are safe to allow.
-        foreign = [t for t in untrusted if t.split(".")[0] not in _SAFE_MODULES]
-        if foreign and not trust:
+        sio = import_skops()
+        try:
+            untrusted = sio.get_untrusted_types(data=data)
+        except Exception as exc:  # not a zip, no schema, an unknown node...
+            raise CorruptObjectError(f"{version.ref} is not a readable skops file ({exc})") from exc
+        if trust:
+            return sio.loads(data, trusted=untrusted or None)
+        allowed, refused = split_untrusted(untrusted)
+        if refused:
             raise UntrustedPickleError(
-                f"{version.ref} contains types skops does not trust by default: "
-                f"{', '.join(foreign)}; pass trust=True if you trust this store"
+                f"{version.ref} names types that can run code or are not known to be safe to "
+                f"load: {', '.join(sorted(refused))}; pass trust=True only if you trust this store"
             )
-        return sio.loads(data, trusted=untrusted or None)
+        model = sio.loads(data, trusted=allowed or None)
+        check_loaded(model, version.ref)
+        return model
 
 
 class TorchCodec(Codec):
