@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import pickle
 from typing import TYPE_CHECKING, Any
 
 import blake3
@@ -62,8 +64,14 @@ class DataFrameCodec(Codec):
             values = col.to_numpy()
             if values.dtype.kind in "biufcmM" and values.flags.c_contiguous:
                 hasher.update(raw_bytes(values))
-            else:
+                continue
+            try:
                 hasher.update(pd.util.hash_pandas_object(col, index=False).to_numpy().tobytes())
+            except TypeError:  # unhashable cells (dicts, lists): hash their pickled bytes
+                try:  # only hashed, never stored or loaded
+                    hasher.update(pickle.dumps(values.tolist(), protocol=5))
+                except Exception:
+                    return None  # no cheap id: the frame is simply encoded
         if isinstance(df.index, pd.RangeIndex):  # the common case: no need to hash every label
             hasher.update(repr(df.index).encode())
         else:
@@ -76,6 +84,7 @@ class DataFrameCodec(Codec):
         import pyarrow.parquet as pq
 
         df = obj.to_frame() if isinstance(obj, pd.Series) else obj
+        df, columns = _encode_nested_columns(df)
         try:
             table = pa.Table.from_pandas(df, preserve_index=True)
         except (pa.ArrowException, TypeError, ValueError) as exc:
@@ -88,9 +97,10 @@ class DataFrameCodec(Codec):
             pq.write_table(table, sink, compression="snappy", row_group_size=_row_group(df),
                            use_dictionary=_dictionary_columns(table))
         assert sink.oid is not None
-        return self.reuse(obj, sink.oid, store)
+        return self.reuse(obj, sink.oid, store, columns)
 
-    def reuse(self, obj: Any, oid: str, store: Store) -> Encoded:
+    def reuse(self, obj: Any, oid: str, store: Store,
+              columns: dict[str, list[Any]] | None = None) -> Encoded:
         """Describe ``obj`` as the already-stored object ``oid`` (its fingerprint matched)."""
         import pandas as pd
 
@@ -102,18 +112,103 @@ class DataFrameCodec(Codec):
             summary = _frame_summary(obj.to_frame() if is_series else obj)
             summary["type"] = "Series" if is_series else "DataFrame"
         metadata: dict[str, Any] = {"python_type": summary["type"]}
+        if columns is None:  # a fingerprint hit: the same bytes have the same JSON columns
+            columns = {k: known[0].metadata.get(k, []) for k in _NESTED_KEYS} if known else \
+                _encode_nested_columns(obj.to_frame() if is_series else obj)[1]
+        metadata.update({k: v for k, v in columns.items() if v})
         if is_series and obj.name is None:
             metadata["unnamed"] = True  # to_frame() named the column 0; undo that on load
         return Encoded(oid, store.objects.size(oid), self.kind, PARQUET, summary, metadata)
 
     def decode(self, version: ArtifactVersion, store: Store, trust: bool = False) -> Any:
+        import pandas as pd
         import pyarrow.parquet as pq
 
         df = pq.read_table(store.objects.path(version.oid)).to_pandas()
+        for position in version.metadata.get("json_columns", []):
+            texts = df.iloc[:, position]  # a missing cell is None (a text column may read it as NaN)
+            df.isetitem(position, pd.Series([None if _missing(t) else _from_json(t) for t in texts],
+                                            index=df.index, dtype=object, name=texts.name))
         if version.metadata.get("python_type") == "Series":
             series = df.iloc[:, 0]
             return series.rename(None) if version.metadata.get("unnamed") else series
         return df
+
+
+_NESTED_KEYS = ("json_columns", "repr_columns")
+
+
+def _is_nested(value: Any) -> bool:
+    return isinstance(value, dict | list)
+
+
+def _missing(value: Any) -> bool:
+    """None or a NaN cell (kept as a Parquet null), but not a list or dict."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _arrow_holds(col: Any) -> bool:
+    import pyarrow as pa
+
+    try:
+        pa.array(col, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return False
+    return True
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        return value.item()  # numpy scalars (a grid of np.logspace values)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _to_json(value: Any) -> str:
+    return json.dumps(value, default=_json_default, allow_nan=True)
+
+
+def _from_json(text: str) -> Any:
+    return json.loads(text)
+
+
+def _encode_nested_columns(df: Any) -> tuple[Any, dict[str, list[Any]]]:
+    """Object columns holding dicts or lists, or values Arrow cannot hold, as JSON text.
+
+    pyarrow turns dicts into structs (every row gets every key, so rows with different keys
+    come back changed) and lists into numpy arrays, and refuses mixed or foreign objects.
+    A column whose cells JSON cannot keep exactly (int keys, tuples, estimators) is stored
+    as their ``repr`` and flagged, so a ``cv_results_`` of a grid over estimators is still
+    recorded.
+    Returns the frame to write and ``{"json_columns": [...], "repr_columns": [...]}``
+    (column positions).
+    """
+    import pandas as pd
+
+    found: dict[str, list[Any]] = {key: [] for key in _NESTED_KEYS}
+    replaced: dict[int, Any] = {}
+    for position, (_, col) in enumerate(df.items()):
+        # infer_dtype is a C loop: text and number columns skip the per-cell Python check.
+        if col.dtype != object or pd.api.types.infer_dtype(col, skipna=True) != "mixed":
+            continue
+        cells = col.tolist()
+        if not any(_is_nested(v) for v in cells) and _arrow_holds(col):
+            continue
+        try:
+            texts = [None if _missing(v) else _to_json(v) for v in cells]
+            exact = all(t is None or _from_json(t) == v for t, v in zip(texts, cells, strict=True))
+        except (TypeError, ValueError):
+            exact = False
+        if exact:
+            found["json_columns"].append(position)
+        else:
+            texts = [None if _missing(v) else repr(v) for v in cells]
+            found["repr_columns"].append(position)
+        replaced[position] = pd.Series(texts, index=col.index, dtype=object, name=col.name)
+    if replaced:
+        df = df.copy(deep=False)
+        for position, texts in replaced.items():
+            df.isetitem(position, texts)
+    return df, found
 
 
 def _dictionary_columns(table: Any) -> list[str]:
