@@ -18,15 +18,18 @@ from .base import KINDS, Codec, Encoded, Progress, type_name
 from .documents import HtmlCodec, JsonCodec, MetricsCodec, TextCodec, is_metrics_dict
 from .figures import FigureCodec
 from .files import DirectoryCodec, FileCodec, export_tree
+from .labelled import TensorCodec, XarrayCodec
 from .models import PickleCodec, SklearnCodec, TorchCodec
+from .statsmodels_results import StatsmodelsCodec
 from .tabular import DataFrameCodec, NumpyCodec
 
 if TYPE_CHECKING:
     from ..store import ArtifactVersion, Store
 
 CODECS: list[Codec] = [
-    FigureCodec(), DataFrameCodec(), NumpyCodec(), SklearnCodec(), TorchCodec(), HtmlCodec(),
-    DirectoryCodec(), FileCodec(), MetricsCodec(), JsonCodec(), TextCodec(), PickleCodec(),
+    FigureCodec(), DataFrameCodec(), NumpyCodec(), XarrayCodec(), SklearnCodec(), StatsmodelsCodec(),
+    TorchCodec(), TensorCodec(), HtmlCodec(), DirectoryCodec(), FileCodec(), MetricsCodec(),
+    JsonCodec(), TextCodec(), PickleCodec(),
 ]
 _BY_NAME = {codec.name: codec for codec in CODECS}
 
@@ -90,7 +93,8 @@ _SUFFIX_BY_MEDIA = {
     "application/vnd.apache.parquet": ".parquet", "application/x-npy": ".npy", "image/png": ".png",
     "application/json": ".json", "text/plain": ".txt", "text/html": ".html",
     "application/vnd.skops": ".skops", "application/x-python-pickle": ".pkl",
-    "application/vnd.pytorch": ".pt",
+    "application/vnd.pytorch": ".pt", "application/x-netcdf": ".nc",
+    "application/vnd.safetensors": ".safetensors",
 }
 
 
