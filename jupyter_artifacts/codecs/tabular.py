@@ -187,8 +187,8 @@ def _encode_nested_columns(df: Any) -> tuple[Any, dict[str, list[Any]]]:
     found: dict[str, list[Any]] = {key: [] for key in _NESTED_KEYS}
     replaced: dict[int, Any] = {}
     for position, (_, col) in enumerate(df.items()):
-        # infer_dtype is a C loop: text and number columns skip the per-cell Python check.
-        if col.dtype != object or pd.api.types.infer_dtype(col, skipna=True) != "mixed":
+        # infer_dtype is a C loop: text columns skip the per-cell Python checks below.
+        if col.dtype != object or pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
             continue
         cells = col.tolist()
         if not any(_is_nested(v) for v in cells) and _arrow_holds(col):
