@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import UnsupportedObjectError
 from .base import Codec, Encoded, Progress, json_safe, mro_names, type_name
+from .models import load_torch
 
 if TYPE_CHECKING:
     from ..store import ArtifactVersion, Store
@@ -121,12 +122,10 @@ class TensorCodec(Codec):
                        {"format": fmt, "requires_grad": bool(obj.requires_grad)})
 
     def decode(self, version: ArtifactVersion, store: Store, trust: bool = False) -> Any:
-        import torch
-
         if version.metadata.get("format") == "safetensors":
             from safetensors.torch import load
 
             tensor = load(store.objects.read_bytes(version.oid))["tensor"]
-        else:  # weights_only=True: tensors and plain containers only, no code runs on load
-            tensor = torch.load(io.BytesIO(store.objects.read_bytes(version.oid)), weights_only=True)
+        else:
+            tensor = load_torch(version, store, trust)
         return tensor.requires_grad_(True) if version.metadata.get("requires_grad") else tensor

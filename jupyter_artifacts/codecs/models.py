@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import pickle
+import re
 import warnings
 from typing import TYPE_CHECKING, Any, cast
 
@@ -127,10 +128,24 @@ class TorchCodec(Codec):
                        {"module_class": type_name(obj) if is_module else None})
 
     def decode(self, version: ArtifactVersion, store: Store, trust: bool = False) -> Any:
-        import torch
+        return load_torch(version, store, trust)
 
-        # weights_only=True: tensors and plain containers only, no code runs on load.
-        return torch.load(store.objects.path(version.oid), weights_only=True)
+
+def load_torch(version: ArtifactVersion, store: Store, trust: bool) -> Any:
+    """``torch.load`` with ``weights_only=True``: tensors and plain containers, no code runs.
+
+    Before torch 2.6 that loader could be made to run code (CVE-2025-32434), so there it
+    is used only with ``trust=True``.
+    """
+    import torch
+
+    major, minor = (int(p) for p in re.findall(r"\d+", torch.__version__)[:2])
+    if (major, minor) < (2, 6) and not trust:
+        raise UntrustedPickleError(
+            f"{version.ref} is a torch file, and torch {torch.__version__}'s weights_only loader can "
+            "run code (CVE-2025-32434); upgrade torch to 2.6 or later, or pass trust=True"
+        )
+    return torch.load(io.BytesIO(store.objects.read_bytes(version.oid)), weights_only=True)
 
 
 class PickleCodec(Codec):

@@ -53,3 +53,14 @@ def test_a_plain_state_dict_round_trips(store: Store) -> None:
     version, _ = save_object(store, state, "weights")
     loaded = load_version(store, version)
     assert set(loaded) == {"w", "b"} and torch.equal(loaded["w"], state["w"])
+
+
+def test_torch_before_2_6_loads_only_with_trust(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_artifacts.errors import UntrustedPickleError
+
+    version, _ = save_object(store, {"w": torch.zeros(2)}, "weights")
+    # torch < 2.6's weights_only loader could be made to run code (CVE-2025-32434).
+    monkeypatch.setattr(torch, "__version__", "2.5.1+cpu")
+    with pytest.raises(UntrustedPickleError, match="CVE-2025-32434"):
+        load_version(store, version)
+    assert torch.equal(load_version(store, version, trust=True)["w"], torch.zeros(2))
