@@ -20,6 +20,10 @@ _ARTIFACT_CLASSES = {
     "torch.nn.modules.module.Module": "model",
     "matplotlib.figure.Figure": "figure",
     "IPython.core.display.HTML": "report",
+    # Stored by their codecs (codecs/statsmodels_results.py, codecs/labelled.py).
+    "statsmodels.base.wrapper.ResultsWrapper": "model",
+    "xarray.core.dataset.Dataset": "dataset", "xarray.core.dataarray.DataArray": "dataset",
+    "torch.Tensor": "dataset",
 }
 
 
@@ -61,6 +65,8 @@ def artifact_kind(value: Any) -> str | None:
     names = mro_names(value)
     for cls_name, kind in _ARTIFACT_CLASSES.items():
         if cls_name in names:
+            if cls_name == "torch.Tensor" and value.numel() < 2:
+                return None  # a loss: a metric, not a dataset
             if kind == "dataset" and cls_name == "numpy.ndarray":
                 if value.dtype.hasobject or value.size < 2:
                     return None
