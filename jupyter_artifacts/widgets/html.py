@@ -130,6 +130,11 @@ def _kv(mapping: dict[str, Any]) -> str:
     return table(["key", "value"], [[esc(k), fmt(v)] for k, v in mapping.items()])
 
 
+def _pre(text: str) -> str:
+    return (f'<pre style="font-family:{MONO};font-size:12px;max-height:320px;overflow:auto;'
+            f'background:{BG2};padding:6px">{esc(text)}</pre>')
+
+
 def preview(p: dict[str, Any]) -> str:
     """The Artifacts tab's preview of one version, by type."""
     meta = (f'<div style="color:{FG2};font-size:12px;margin-bottom:6px">{esc(p["ref"])} · {esc(p["kind"])} · '
@@ -146,6 +151,8 @@ def preview(p: dict[str, Any]) -> str:
                 + table(["column", "dtype"], [[esc(c), esc(t)] for c, t in p["dtypes"].items()]))
     elif kind == "model":
         body = (f'<div style="margin:4px 0"><b>{esc(p["class"])}</b></div>' + _kv(p["params"] or {}))
+        if p["summary"].get("preview"):  # a statsmodels summary(), stored when saved
+            body += _pre(p["summary"]["preview"])
     elif kind == "report":
         # srcdoc + sandbox without allow-same-origin: the report's scripts (SHAP plots need
         # them) run in an opaque origin and cannot reach the notebook page or its cookies.
@@ -156,8 +163,7 @@ def preview(p: dict[str, Any]) -> str:
     elif kind == "metrics":
         body = _kv(p["values"])
     elif kind == "text":
-        body = (f'<pre style="font-family:{MONO};font-size:12px;max-height:320px;overflow:auto;'
-                f'background:{BG2};padding:6px">{esc(p["text"])}</pre>')
+        body = _pre(p["text"])
     else:
         body = _kv({k: v for k, v in p["summary"].items() if k != "type"})
     snippet = (f'<div style="margin-top:8px;font-size:12px">Load it: <code style="font-family:{MONO};'
