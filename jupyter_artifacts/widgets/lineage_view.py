@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -22,7 +23,9 @@ def node_details(graph: dict[str, Any], node_id: str | None) -> str:
     if node.get("started_at"):
         shown["started"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(node["started_at"]))
     rows = "".join(f"<div><b>{esc(k)}</b>: {fmt(v)}</div>" for k, v in shown.items())
-    hint = f'ja.get_run("{node["ref"]}")' if node["type"] == "run" else f'ja.load("{node["ref"]}")'
+    # json.dumps quotes and escapes: a name from a copied store cannot break out of the string.
+    call = "ja.get_run" if node["type"] == "run" else "ja.load"
+    hint = f"{call}({json.dumps(node['ref'])})"
     return box(f'<div style="font-size:12px">{rows}<div style="color:{FG2};margin-top:4px">'
                f"<code>{esc(hint)}</code></div></div>")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from ..store import ArtifactVersion, Store
@@ -22,7 +23,7 @@ def version_preview(store: Store, ref: str) -> dict[str, Any]:
     base: dict[str, Any] = {
         "ref": version.ref, "kind": version.kind, "media_type": version.media_type, "size": version.size,
         "aliases": list(version.aliases), "tags": list(version.tags), "run_id": version.run_id,
-        "snippet": f'ja.load("{version.ref}")', "summary": summary,
+        "snippet": f"ja.load({json.dumps(version.ref)})", "summary": summary,
     }
     stype = summary.get("type")
     if version.media_type == "image/png":

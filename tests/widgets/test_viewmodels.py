@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from jupyter_artifacts.errors import InvalidReferenceError
@@ -106,3 +108,18 @@ def test_compare_needs_two_runs(store: Store) -> None:
 def test_parse_columns() -> None:
     assert vm.parse_columns("") == (None, None)
     assert vm.parse_columns(" lr, params.seed ,metrics.val_loss") == (["lr", "seed"], ["val_loss"])
+
+
+def test_load_snippet_quotes_a_hostile_name(store: Store) -> None:
+    import jupyter_artifacts as ja
+
+    # Names are validated on save; a catalog copied from someone else is not.
+    name = 'x")\n__import__("os").system("echo pwned")#'
+    version = ja.save({"a": 1}, "plain")
+    with store.catalog.write() as conn:
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+        for table in ("artifacts", "versions", "aliases"):
+            conn.execute(f"UPDATE {table} SET name = ? WHERE name = 'plain'", (name,))
+    snippet = version_preview(store, version.id)["snippet"]
+    assert snippet == f"ja.load({json.dumps(name + ':v1')})"
+    compile(snippet, "<snippet>", "eval")  # one call expression, nothing more
