@@ -89,6 +89,22 @@ class Catalog:
             cur.row_factory = sqlite3.Row
             return cur.fetchall()
 
+    def read(self, sql: str, params: Any = (), named: bool = False) -> list[Any]:
+        """Run a query that cannot write: SQLite refuses any change while it runs.
+
+        For SQL assembled from user input (search filters): even a compiler bug cannot
+        change the store. Rows are plain tuples unless ``named`` (then ``sqlite3.Row``).
+        """
+        with self._lock:
+            self._conn.execute("PRAGMA query_only = ON")
+            try:
+                cur = self._conn.execute(sql, params)
+                if named:
+                    cur.row_factory = sqlite3.Row
+                return cur.fetchall()
+            finally:
+                self._conn.execute("PRAGMA query_only = OFF")
+
     def query_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
