@@ -242,7 +242,7 @@ class _Parser:
             raise self.fail("a quoted string or a number")
         self.i += 1
         value = tok.value if isinstance(tok.value, float) else str(tok.value)
-        return Literal(value, tok.text if tok.kind == "number" else value, tok.pos)
+        return Literal(value, tok.text if tok.kind == "number" else str(value), tok.pos)
 
 
 def parse(text: str) -> Node | None:

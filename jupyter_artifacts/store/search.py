@@ -163,9 +163,28 @@ def run_page_rows(catalog: Catalog, where: tuple[str, list[Any]], keys: list[Sor
     return rows
 
 
+def _cost(node: filters.Node) -> int:
+    """A rough rank of how cheaply a condition's matches are listed from an index."""
+    if isinstance(node, filters.Comparison) and node.op not in ("IS NULL", "NOT IN", "!="):
+        head = node.path[0].lower()
+        return 0 if head in ("metric", "metrics") else 1 if head.startswith("param") else 2
+    return 3
+
+
 def count_runs(catalog: Catalog, node: filters.Node | None) -> int:
-    """How many runs match: IN subqueries let SQLite drive from the most selective index."""
-    cond, params = Compiler(catalog, membership=True).runs(node)
+    """How many runs match.
+
+    The cheapest condition (a metric range walks a covering index) lists candidate runs
+    with ``IN``; the others are probed per candidate with ``EXISTS`` on their primary key,
+    instead of SQLite materialising every condition's matches.
+    """
+    if isinstance(node, filters.BoolOp) and node.op == "AND":
+        items = sorted(node.items, key=_cost)
+        first, first_params = Compiler(catalog, membership=True).runs(items[0])
+        rest, rest_params = Compiler(catalog).runs(filters.BoolOp("AND", tuple(items[1:])))
+        cond, params = f"({first}) AND ({rest})", [*first_params, *rest_params]
+    else:
+        cond, params = Compiler(catalog, membership=True).runs(node)
     return int(catalog.read(f"SELECT COUNT(*) FROM runs r WHERE {cond}", params)[0][0])
 
 
