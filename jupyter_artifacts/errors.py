@@ -88,3 +88,7 @@ class UnknownKeyError(FilterError):
         self.key = key
         self.close = close
         super().__init__(message, position)
+
+
+class TruncatedResultWarning(UserWarning):
+    """A listing returned fewer rows than match (a ``limit`` cut it)."""

@@ -182,7 +182,7 @@ def test_lineage_queries(store: Store) -> None:
     assert [v.ref for v in found] == ["model:v2"]
     found, total = store.search_versions("name = 'train-set' and size < 10", limit=1)
     assert (len(found), total) == (1, 2)
-    with pytest.raises(FilterError, match="run.metrics.accuracy"):
+    with pytest.raises(FilterError, match=r"run\.metrics\.accuracy"):
         store.search_versions("metrics.accuracy > 0.9")
 
 
@@ -193,12 +193,12 @@ _patterns = st.sampled_from(["%", "r%", "%f", "_f", "train-%", "%a%", "EVAL%", "
 _numbers = st.sampled_from(["0", "0.5", "1", "-1", "0.25", "2", "3", "1e-1", "0.1", "0.01"])
 
 
-def _literal(draw_value):  # noqa: ANN001, ANN202
+def _literal(draw_value):
     return draw_value.map(quote) | _numbers
 
 
 @st.composite
-def _comparison(draw):  # noqa: ANN001, ANN202
+def _comparison(draw):
     ident = draw(st.sampled_from(["metrics.acc", "metrics.loss", "params.model", "params.lr",
                                   "params.depth", "tags.team", "tags.baseline", "tags.x",
                                   "attributes.status", "name", "run_name", "notebook", "tag"]))
