@@ -167,16 +167,21 @@ def runs(
     clauses = _legacy_filter(name, tag, status, notebook)
     if filter and filter.strip():
         clauses.append(f"({filter})" if clauses else filter)
-    columns, total = _store().run_columns(" and ".join(clauses) or None, order_by=order_by,
-                                          descending=descending, limit=limit, offset=offset)
-    started, ended = columns.pop("started_at"), columns.pop("ended_at")
+    table = _store().run_table(" and ".join(clauses) or None, order_by=order_by,
+                               descending=descending, limit=limit, offset=offset)
+    columns = table.columns
+    started = pd.Series(columns["started_at"], dtype="float64")
+    ended = pd.Series(columns["ended_at"], dtype="float64")
     frame = pd.DataFrame({
-        "run": [f"run-{n}" for n in columns.pop("number")], "id": columns.pop("id"),
-        "name": columns.pop("name"), "status": columns.pop("status"),
-        "started_at": pd.to_datetime(pd.Series(started, dtype="float64"), unit="s"),
-        "duration": pd.Series(ended, dtype="float64") - pd.Series(started, dtype="float64"),
-        "tags": columns.pop("tags"), "notebook": columns.pop("notebook_path"), **columns,
+        "run": [f"run-{n}" for n in columns["number"]], "id": columns["id"],
+        "name": columns["name"], "status": columns["status"],
+        "started_at": pd.to_datetime(started, unit="s"), "duration": ended - started,
+        "tags": columns["tags"], "notebook": columns["notebook_path"],
     })
+    keyed = {k: v for k, v in columns.items() if k.startswith(("params.", "metrics."))}
+    if keyed:
+        frame = pd.concat([frame, pd.DataFrame(keyed)], axis=1)
+    total = table.total
     shown = len(frame)
     if offset + shown < total:
         warnings.warn(f"ja.runs returned {shown} of {total} matching runs (limit={limit}); "

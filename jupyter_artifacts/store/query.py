@@ -126,9 +126,11 @@ class Compiler:
     ordered page that stops early).
     """
 
-    def __init__(self, catalog: Catalog, membership: bool = False) -> None:
+    def __init__(self, catalog: Catalog, membership: bool = False, run_id: str = "r.id") -> None:
         self.catalog = catalog
         self.membership = membership
+        self.run_id = run_id  # what keyed conditions probe with: r.id, or o.run_id in a join
+        self.uses_run_row = False  # whether a condition reads a column of runs r
 
     def runs(self, node: Node | None) -> SQL:
         return self._bool(node, self.run_atom)
@@ -159,36 +161,56 @@ class Compiler:
             if kind == "params":
                 return self._param(cmp, key)
             if kind == "tags":
-                return self._tag_key(cmp, "run_tags", "run_id", "r.id", key)
+                return self._tag_key(cmp, "run_tags", "run_id", self.run_id, key)
             return self._lineage(cmp, "input" if kind == "inputs" else "output", key)
         if head in ATTRIBUTE_PREFIXES and len(rest) == 1:
             head, rest = rest[0].lower(), ()
         if head in ("tag", "tags") and not rest:
-            return self._labels(cmp, "run_tags", "run_id", "r.id")
+            return self._labels(cmp, "run_tags", "run_id", self.run_id)
         if head in RUN_FIELDS and not rest:
+            self.uses_run_row = True
             return self._field(cmp, RUN_FIELDS[head])
         raise self._unknown_name(cmp, [*RUN_FIELDS, "tag", "metrics.KEY", "params.KEY",
                                         "tags.KEY", "inputs.name", "outputs.name"])
+
+    def keyed_source(self, cmp: Comparison) -> tuple[str, str, list[Any]] | None:
+        """For a metric or param condition: (table, condition, values) listing at most one
+        row per run, so a count can walk that table instead of the runs; else None."""
+        head, rest = cmp.path[0].lower(), cmp.path[1:]
+        if not rest or RUN_PREFIXES.get(head) not in ("metrics", "params") or \
+                cmp.op in (*NULL_OPS, "!=", "NOT IN"):
+            return None
+        key = ".".join(rest)
+        if RUN_PREFIXES[head] == "metrics":
+            return ("metric_summaries", *self._metric_condition(cmp, key))
+        return ("params", *self._param_key_condition(cmp, key))
 
     def _metric(self, cmp: Comparison, key: str) -> SQL:
         self._known(cmp, "metric", key)
         if cmp.op in NULL_OPS:
             return self._exists(cmp.op == "IS NOT NULL", "metric_summaries", "key = ?", [key])
+        return self._exists(True, "metric_summaries", *self._metric_condition(cmp, key))
+
+    def _metric_condition(self, cmp: Comparison, key: str) -> SQL:
+        self._known(cmp, "metric", key)
         if cmp.op not in NUMBER_OPS:
             raise _fail(f"{_label(cmp)} is a number: {cmp.op} does not apply to it", cmp)
         numbers = [self._number(cmp, lit) for lit in cmp.values]
         # last < '': a NaN last value is stored as the text 'NaN', which sorts after numbers.
         cond, values = self._compare("last", cmp.op, numbers)
-        return self._exists(True, "metric_summaries", f"key = ? AND {cond} AND last < ''",
-                            [key, *values])
+        return f"key = ? AND {cond} AND last < ''", [key, *values]
 
     def _param(self, cmp: Comparison, key: str) -> SQL:
         self._known(cmp, "param", key)
         if cmp.op in NULL_OPS:
             return self._exists(cmp.op == "IS NOT NULL", "params", "key = ?", [key])
+        return self._exists(True, "params", *self._param_key_condition(cmp, key))
+
+    def _param_key_condition(self, cmp: Comparison, key: str) -> SQL:
+        self._known(cmp, "param", key)
         # The same expression as the params_key_value index, so SQLite walks it.
         cond, values = self._param_condition(cmp, "json_extract(value, '$')")
-        return self._exists(True, "params", f"key = ? AND {cond}", [key, *values])
+        return f"key = ? AND {cond}", [key, *values]
 
     def _param_condition(self, cmp: Comparison, value: str) -> SQL:
         if cmp.op in ("LIKE", "ILIKE"):
@@ -304,7 +326,8 @@ class Compiler:
         return f"{expr} {op} ?", items
 
     def _exists(self, positive: bool, table: str, cond: str, values: list[Any],
-                id_col: str = "run_id", outer: str = "r.id") -> SQL:
+                id_col: str = "run_id", outer: str = "") -> SQL:
+        outer = outer or self.run_id
         if self.membership:
             # IN: SQLite drives from the most selective index (counting all matches).
             word = "IN" if positive else "NOT IN"

@@ -189,12 +189,12 @@ class Store:
         """
         return _search.search_runs(self.catalog, filter, order_by, descending, limit, offset)
 
-    def run_columns(
+    def run_table(
         self, filter: str | None = None, *, order_by: Sequence[str] | str | None = None,
         descending: bool = True, limit: int | None = None, offset: int = 0,
-    ) -> tuple[dict[str, list[Any]], int]:
-        """Like :meth:`search_runs`, as columns (``params.*``, ``metrics.*``) for a table."""
-        return _search.run_columns(self.catalog, filter, order_by, descending, limit, offset)
+    ) -> _search.RunTable:
+        """Like :meth:`search_runs`, as columns and long param/metric rows for a table."""
+        return _search.run_table(self.catalog, filter, order_by, descending, limit, offset)
 
     def search_versions(self, filter: str | None = None, *, limit: int | None = 100,
                         offset: int = 0) -> tuple[list[ArtifactVersion], int]:

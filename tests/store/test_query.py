@@ -227,7 +227,19 @@ _filters = st.recursive(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=_filters)
 def test_generated_filters_agree_with_the_reference(runs_store: Store, text: str) -> None:
-    assert _ids(runs_store, text) == _expected(runs_store, text), text
+    expected = _expected(runs_store, text)
+    assert _ids(runs_store, text) == expected, text
+    # Ordered by a metric (missing and NaN last), then a param, then newest: pages and counts.
+    page = runs_store.search_runs(text, order_by=["metrics.loss DESC", "params.depth"], limit=7)
+    everything = [r for r in runs_store.search_runs(limit=None).runs if r.id in expected]
+
+    def rank(run):
+        loss = run.metrics.get("loss")
+        missing = loss is None or loss != loss
+        return (missing, 0.0 if missing else -loss, run.params["depth"], -run.number)
+
+    assert page.total == len(expected)
+    assert [r.id for r in page.runs] == [r.id for r in sorted(everything, key=rank)[:7]], text
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
