@@ -41,6 +41,9 @@ class Catalog:
             _enable_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Up to 64 MB of page cache, allocated only as pages are read: a filtered search
+            # over 100,000 runs probes pages across a ~270 MB catalog (60 -> 42 ms CPU).
+            conn.execute("PRAGMA cache_size = -65536")
             migrate(conn)
             conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('changes', '0')")
         except sqlite3.DatabaseError as exc:
