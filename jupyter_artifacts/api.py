@@ -131,23 +131,6 @@ def alias(ref: str, name: str) -> ArtifactVersion:
     return _store().set_alias(ref, name)
 
 
-def _legacy_filter(name: str | None, tag: str | None, status: str | None,
-                   notebook: str | None) -> list[str]:
-    """The old keyword filters as clauses of the filter language (substring for names)."""
-    from .store.filters import quote
-
-    clauses = []
-    if name:
-        clauses.append(f"name ILIKE {quote('%' + name + '%')}")
-    if tag:
-        clauses.append(f"tag = {quote(tag)}")
-    if status:
-        clauses.append(f"status = {quote(status)}")
-    if notebook:
-        clauses.append(f"notebook ILIKE {quote('%' + notebook + '%')}")
-    return clauses
-
-
 def runs(
     filter: str | None = None, *, order_by: str | Sequence[str] = "started_at",
     descending: bool = True, limit: int | None = 1000, offset: int = 0,
@@ -164,10 +147,10 @@ def runs(
     """
     import pandas as pd
 
-    clauses = _legacy_filter(name, tag, status, notebook)
-    if filter and filter.strip():
-        clauses.append(f"({filter})" if clauses else filter)
-    table = _store().run_table(" and ".join(clauses) or None, order_by=order_by,
+    from .store.filters import combine, simple_filter
+
+    table = _store().run_table(combine(simple_filter(name, tag, status, notebook), filter),
+                               order_by=order_by,
                                descending=descending, limit=limit, offset=offset)
     columns = table.columns
     started = pd.Series(columns["started_at"], dtype="float64")

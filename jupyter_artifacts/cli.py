@@ -53,12 +53,10 @@ def cmd_ls(store: Store, args: argparse.Namespace) -> None:
 
 def cmd_runs(store: Store, args: argparse.Namespace) -> None:
     if args.filter is not None or args.order_by:
-        from .api import _legacy_filter
+        from .store.filters import combine, simple_filter
 
-        clauses = _legacy_filter(args.name, args.tag, args.status, None)
-        if args.filter:  # alone it is passed as typed, so error columns match what was typed
-            clauses.append(f"({args.filter})" if clauses else args.filter)
-        page = store.search_runs(" and ".join(clauses) or None,
+        page = store.search_runs(combine(simple_filter(args.name, args.tag, args.status),
+                                         args.filter),
                                  order_by=args.order_by or args.sort, descending=not args.asc,
                                  limit=args.limit)
     else:

@@ -266,3 +266,26 @@ def quote(value: str) -> str:
 def quote_key(key: str) -> str:
     """``key`` as an identifier segment: bare when it is a plain word, else backticked."""
     return key if _SEGMENT.fullmatch(key) else "`" + key.replace("`", "``") + "`"
+
+
+def simple_filter(name: str | None = None, tag: str | None = None, status: str | None = None,
+                  notebook: str | None = None) -> list[str]:
+    """The simple search fields as clauses: ``name`` and ``notebook`` match substrings."""
+    clauses = []
+    if name:
+        clauses.append(f"name ILIKE {quote('%' + name + '%')}")
+    if tag:
+        clauses.append(f"tag = {quote(tag)}")
+    if status:
+        clauses.append(f"status = {quote(status)}")
+    if notebook:
+        clauses.append(f"notebook ILIKE {quote('%' + notebook + '%')}")
+    return clauses
+
+
+def combine(clauses: list[str], text: str | None) -> str | None:
+    """``clauses`` and ``text`` joined by AND; ``text`` alone is kept as typed, so the
+    columns in its error messages are the ones the user sees."""
+    if text and text.strip():
+        clauses = [*clauses, f"({text})" if clauses else text]
+    return " and ".join(clauses) or None
