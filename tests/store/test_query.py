@@ -256,3 +256,14 @@ def test_any_text_is_a_result_or_a_filter_error_and_never_a_change(
     except FilterError as exc:
         assert str(exc) and "\n" not in str(exc)
     assert runs_store.change_token() == before
+
+
+def test_the_read_path_cannot_write(runs_store: Store) -> None:
+    import sqlite3
+
+    before = _digest(runs_store)
+    with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only|query_only"):
+        runs_store.catalog.read("DELETE FROM runs")
+    assert _digest(runs_store) == before
+    run = runs_store.search_runs(limit=1).runs[0]
+    runs_store.log_params(run.id, {"depth": run.params["depth"]})  # writes still work after
