@@ -9,6 +9,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 
 from ..errors import InvalidReferenceError
+from ..store.filters import combine, simple_filter
 from . import payloads, queries
 from .base import SETTINGS_KEY, ArtifactsHandler
 from .content import VersionContentHandler
@@ -61,6 +62,10 @@ class RunsHandler(ArtifactsHandler):
         search = self.get_argument("filter", None)
         if search is not None or self.get_arguments("order_by"):
             # The filter language; order_by repeats: ?order_by=metrics.acc%20DESC&order_by=...
+            # The simple fields (the sidebar's name, tag...) narrow the expression.
+            search = combine(simple_filter(
+                *(self.get_argument(k, None) for k in ("name", "tag", "status", "notebook"))),
+                search)
             self.reply(await self.blocking(
                 queries.search_page, store, search, self.get_arguments("order_by") or order_by,
                 descending, limit=limit, offset=offset))

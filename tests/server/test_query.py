@@ -32,3 +32,9 @@ async def test_keys_and_version_filter(api: Fetch, ids: dict[str, Any]) -> None:
     text = quote("kind = 'figure' and run.metrics.acc > 0.8")
     data = validate(body(await api(f"artifacts?filter={text}")), "artifacts.json")
     assert [v["ref"] for v in data["versions"]] == ["confusion:v1"] and data["total"] == 1
+
+
+async def test_simple_fields_narrow_the_filter(api: Fetch, ids: dict[str, Any]) -> None:
+    reply = await api(f"runs?filter={quote('metrics.acc > 0.8')}&tag=baseline")
+    data = validate(body(reply), "runs.json")
+    assert [r["id"] for r in data["runs"]] == [ids["first"]] and data["total"] == 1
