@@ -9,6 +9,7 @@ Run: ``python benchmarks/bench_query.py [--runs 100000 1000000] [--frame-runs 10
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import statistics
 import time
 from collections.abc import Callable
@@ -17,39 +18,50 @@ from typing import Any
 from _common import emit, median_of, scratch
 
 from jupyter_artifacts.store import Store
+from jupyter_artifacts.store.catalog import Catalog
 
 FILTER = "params.model = 'rf' and metrics.m0 > 0.9"
 ORDER = ["metrics.m1 DESC"]
 
 
 def build(store: Store, runs: int) -> None:
-    """``runs`` runs, params p0..p8 (numbers) and model (4 values), metrics m0..m9 in [0, 1)."""
-    with store.catalog.write() as conn:
-        conn.execute("PRAGMA cache_size = -1000000")  # building indexes in memory, not on disk
-        conn.execute(
-            "INSERT INTO runs (id, name, status, started_at, ended_at, notebook_path) "
-            "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?) "
-            "SELECT lower(hex(randomblob(16))), 'train-' || (i % 50), "
-            "CASE WHEN i % 10 = 0 THEN 'failed' ELSE 'ok' END, 1.7e9 + i, 1.7e9 + i + 5, "
-            "'nb-' || (i % 20) || '.ipynb' FROM c", (runs,))
-        conn.execute(
-            "INSERT INTO params (run_id, key, value) SELECT r.id, 'model', "
-            "json_quote(CASE r.number % 4 WHEN 0 THEN 'rf' WHEN 1 THEN 'lr' WHEN 2 THEN 'svm' "
-            "ELSE 'knn' END) FROM runs r")
-        conn.execute(
-            "INSERT INTO params (run_id, key, value) "
-            "WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < 8) "
-            "SELECT r.id, 'p' || k.j, CAST((abs(random()) % 1000) / 100.0 AS TEXT) "
-            "FROM runs r, k")
-        conn.execute(
-            "INSERT INTO metric_summaries (run_id, key, last, last_step, last_time, min, "
-            "step_min, max, step_max, count) "
-            "WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < 9) "
-            "SELECT run_id, key, v, 9, 1.7e9, v, 0, v, 9, 10 FROM (SELECT r.id AS run_id, "
-            "'m' || k.j AS key, (abs(random()) % 100000) / 100000.0 AS v FROM runs r, k)")
-        conn.execute("INSERT INTO run_tags SELECT id, 'sweep-7' FROM runs WHERE number % 3 = 0")
-    with store.catalog.write() as conn:
-        conn.execute("PRAGMA cache_size = -2000")
+    """``runs`` runs, params p0..p8 (numbers) and model (4 values), metrics m0..m9 in [0, 1).
+
+    Straight into the catalog file with SQLite's journal off (a scratch store: a crash just
+    loses it), rows in primary-key order so every insert appends.
+    """
+    path = store.catalog.path
+    store.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -1000000"):
+        conn.execute(f"PRAGMA {pragma}")
+    conn.execute("BEGIN")
+    conn.execute(
+        "INSERT INTO runs (id, name, status, started_at, ended_at, notebook_path) "
+        "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?) "
+        "SELECT lower(hex(randomblob(16))), 'train-' || (i % 50), "
+        "CASE WHEN i % 10 = 0 THEN 'failed' ELSE 'ok' END, 1.7e9 + i, 1.7e9 + i + 5, "
+        "'nb-' || (i % 20) || '.ipynb' FROM c", (runs,))
+    conn.execute(
+        "INSERT INTO params (run_id, key, value) "
+        "WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < 9) "
+        "SELECT r.id, CASE WHEN k.j = 9 THEN 'model' ELSE 'p' || k.j END, "
+        "CASE WHEN k.j < 9 THEN CAST((abs(random()) % 1000) / 100.0 AS TEXT) "
+        "ELSE json_quote(CASE r.number % 4 WHEN 0 THEN 'rf' WHEN 1 THEN 'lr' WHEN 2 THEN 'svm' "
+        "ELSE 'knn' END) END FROM runs r, k ORDER BY r.id, 2")
+    conn.execute(
+        "INSERT INTO metric_summaries (run_id, key, last, last_step, last_time, min, "
+        "step_min, max, step_max, count) "
+        "WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < 9) "
+        "SELECT run_id, key, v, 9, 1.7e9, v, 0, v, 9, 10 FROM (SELECT r.id AS run_id, "
+        "'m' || k.j AS key, (abs(random()) % 100000) / 100000.0 AS v FROM runs r, k "
+        "ORDER BY r.id, 2)")
+    conn.execute("INSERT INTO run_tags SELECT id, 'sweep-7' FROM runs WHERE number % 3 = 0 "
+                 "ORDER BY id")
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    store.catalog = Catalog(path)
 
 
 def cpu_median(fn: Callable[[], Any], repeat: int) -> float:
