@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-SCRIPTS = ["bench_import.py", "bench_runs.py", "bench_search.py", "bench_save.py", "bench_track.py"]
+SCRIPTS = ["bench_import.py", "bench_runs.py", "bench_search.py", "bench_query.py", "bench_save.py",
+           "bench_track.py"]
 
 
 def main() -> int:

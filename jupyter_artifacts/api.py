@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import tracking
+from .errors import TruncatedResultWarning
 from .store import ArtifactVersion, Store
 
 if TYPE_CHECKING:
@@ -130,40 +132,82 @@ def alias(ref: str, name: str) -> ArtifactVersion:
 
 
 def runs(
-    *, name: str | None = None, tag: str | None = None, status: str | None = None,
-    notebook: str | None = None, order_by: str = "started_at", descending: bool = True,
-    limit: int | None = 1000,
+    filter: str | None = None, *, order_by: str | Sequence[str] = "started_at",
+    descending: bool = True, limit: int | None = 1000, offset: int = 0,
+    name: str | None = None, tag: str | None = None, status: str | None = None,
+    notebook: str | None = None,
 ) -> pd.DataFrame:
     """Runs as a DataFrame with ``params.*`` and ``metrics.*`` columns, filtered and sorted.
 
-    ``order_by`` is a column (``started_at``, ``duration``...) or ``metrics.<key>`` /
-    ``params.<key>``.
+    ``filter`` is MLflow's search syntax plus ``or`` and parentheses:
+    ``"metrics.accuracy > 0.9 and params.model = 'rf' and tags.baseline = 'true'"``.
+    ``order_by`` is a list such as ``["metrics.accuracy DESC", "params.lr"]`` (or one key,
+    sorted by ``descending``). When more runs match than ``limit``, a warning says how many;
+    ``limit=None`` returns them all.
     """
     import pandas as pd
 
-    page = _store().query_runs(name=name, tag=tag, status=status, notebook=notebook,
-                               order_by=order_by, descending=descending, limit=limit)
-    rows = []
-    for r in page.runs:
-        row = {"run": r.ref, "id": r.id, "name": r.name, "status": r.status,
-               "started_at": pd.Timestamp(r.started_at, unit="s"), "duration": r.duration,
-               "tags": ",".join(r.tags), "notebook": r.notebook_path}
-        row.update({f"params.{k}": v for k, v in r.params.items()})
-        row.update({f"metrics.{k}": v for k, v in r.metrics.items()})
-        rows.append(row)
-    return pd.DataFrame(rows)
+    from .store.filters import combine, simple_filter
+
+    table = _store().run_table(combine(simple_filter(name, tag, status, notebook), filter),
+                               order_by=order_by,
+                               descending=descending, limit=limit, offset=offset)
+    columns = table.columns
+    started = pd.Series(columns["started_at"], dtype="float64")
+    ended = pd.Series(columns["ended_at"], dtype="float64")
+    frame = pd.DataFrame({
+        "run": [f"run-{n}" for n in columns["number"]], "id": columns["id"],
+        "name": columns["name"], "status": columns["status"],
+        "started_at": pd.to_datetime(started, unit="s"), "duration": ended - started,
+        "tags": columns["tags"], "notebook": columns["notebook_path"],
+    })
+    keyed = {k: v for k, v in columns.items() if k.startswith(("params.", "metrics."))}
+    if keyed:
+        frame = pd.concat([frame, pd.DataFrame(keyed)], axis=1)
+    total = table.total
+    shown = len(frame)
+    if offset + shown < total:
+        warnings.warn(f"ja.runs returned {shown} of {total} matching runs (limit={limit}); "
+                      "pass limit=None for all, or offset= for the next page",
+                      TruncatedResultWarning, stacklevel=2)
+    return frame
 
 
-def artifacts(*, kind: str | None = None, search: str | None = None) -> pd.DataFrame:
-    """Artifact names with their kind, latest version, version count and aliases."""
+def artifacts(filter: str | None = None, *, kind: str | None = None, search: str | None = None,
+              limit: int | None = 1000) -> pd.DataFrame:
+    """Artifact names with their kind, latest version, version count and aliases.
+
+    With ``filter``, one row per matching *version* instead:
+    ``ja.artifacts("kind = 'model' and run.metrics.accuracy > 0.9")`` (see
+    :mod:`jupyter_artifacts.store.query` for the fields).
+    """
     import pandas as pd
 
-    rows = _store().list_artifacts(kind=kind, search=search)
-    frame = pd.DataFrame(rows, columns=["name", "kind", "latest", "versions", "aliases",
-                                        "created_at", "updated_at"])
-    for col in ("created_at", "updated_at"):
-        frame[col] = pd.to_datetime(frame[col], unit="s")
+    if filter is None:
+        rows = _store().list_artifacts(kind=kind, search=search)
+        frame = pd.DataFrame(rows, columns=["name", "kind", "latest", "versions", "aliases",
+                                            "created_at", "updated_at"])
+        for col in ("created_at", "updated_at"):
+            frame[col] = pd.to_datetime(frame[col], unit="s")
+        return frame
+    found, total = _store().search_versions(filter, limit=limit)
+    frame = pd.DataFrame(
+        [{"ref": v.ref, "name": v.name, "version": v.version, "kind": v.kind, "size": v.size,
+          "aliases": v.aliases, "tags": v.tags, "run_id": v.run_id,
+          "created_at": v.created_at} for v in found],
+        columns=["ref", "name", "version", "kind", "size", "aliases", "tags", "run_id",
+                 "created_at"])
+    frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s")
+    if len(frame) < total:
+        warnings.warn(f"ja.artifacts returned {len(frame)} of {total} matching versions "
+                      f"(limit={limit}); pass limit=None for all", TruncatedResultWarning,
+                      stacklevel=2)
     return frame
+
+
+def keys() -> dict[str, list[str]]:
+    """The metric, param and tag keys the store's runs have (for writing filters)."""
+    return _store().keys()
 
 
 def versions(name: str) -> list[ArtifactVersion]:

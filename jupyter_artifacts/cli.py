@@ -52,8 +52,16 @@ def cmd_ls(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_runs(store: Store, args: argparse.Namespace) -> None:
-    page = store.query_runs(name=args.name, tag=args.tag, status=args.status,
-                            order_by=args.sort, descending=not args.asc, limit=args.limit)
+    if args.filter is not None or args.order_by:
+        from .store.filters import combine, simple_filter
+
+        page = store.search_runs(combine(simple_filter(args.name, args.tag, args.status),
+                                         args.filter),
+                                 order_by=args.order_by or args.sort, descending=not args.asc,
+                                 limit=args.limit)
+    else:
+        page = store.query_runs(name=args.name, tag=args.tag, status=args.status,
+                                order_by=args.sort, descending=not args.asc, limit=args.limit)
     rows = []
     for r in page.runs:
         metrics = " ".join(f"{k}={v:.4g}" for k, v in list(r.metrics.items())[:4])
@@ -135,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sort", default="started_at", help="column, metrics.KEY or params.KEY")
     p.add_argument("--asc", action="store_true")
     p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--filter", help="e.g. \"metrics.acc > 0.9 and params.model = 'rf'\"")
+    p.add_argument("--order-by", action="append", metavar="KEY [ASC|DESC]",
+                   help="e.g. 'metrics.acc DESC'; repeat for tie-breakers")
     p.set_defaults(func=cmd_runs)
     p = sub.add_parser("show", help="one version or run")
     p.add_argument("ref")

@@ -47,3 +47,48 @@ class CorruptObjectError(StoreError):
 
 class NoActiveRunError(ArtifactsError):
     """An operation needs a run but none is active."""
+
+
+class FilterError(InvalidReferenceError):
+    """A search filter or sort key cannot be used (bad syntax, unknown key, wrong type).
+
+    ``position`` is the 0-based offset of the mistake in the filter text (``None`` when
+    the mistake is not at one place); ``column`` is the same, counted from 1.
+    """
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        self.position = position
+        super().__init__(message)
+
+    @property
+    def column(self) -> int | None:
+        return None if self.position is None else self.position + 1
+
+
+class FilterSyntaxError(FilterError):
+    """A filter that does not parse; says where and what was expected there."""
+
+    def __init__(self, text: str, position: int, expected: str, found: str) -> None:
+        self.text = text
+        self.expected = expected
+        self.found = found
+        super().__init__(
+            f"invalid filter at column {position + 1}: expected {expected}, found {found}",
+            position,
+        )
+
+
+class UnknownKeyError(FilterError):
+    """A filter names a metric, param or tag key that nothing in the store has.
+
+    ``close`` lists the existing keys that look like it (for a "did you mean").
+    """
+
+    def __init__(self, message: str, key: str, close: list[str], position: int | None) -> None:
+        self.key = key
+        self.close = close
+        super().__init__(message, position)
+
+
+class TruncatedResultWarning(UserWarning):
+    """A listing returned fewer rows than match (a ``limit`` cut it)."""

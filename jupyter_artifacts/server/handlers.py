@@ -9,6 +9,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 
 from ..errors import InvalidReferenceError
+from ..store.filters import combine, simple_filter
 from . import payloads, queries
 from .base import SETTINGS_KEY, ArtifactsHandler
 from .content import VersionContentHandler
@@ -58,6 +59,17 @@ class RunsHandler(ArtifactsHandler):
                         "store": None, "message": self.service.missing_message()})
             return
         order_by, descending = payloads.parse_sort(self.get_argument("sort", "-started_at"))
+        search = self.get_argument("filter", None)
+        if search is not None or self.get_arguments("order_by"):
+            # The filter language; order_by repeats: ?order_by=metrics.acc%20DESC&order_by=...
+            # The simple fields (the sidebar's name, tag...) narrow the expression.
+            search = combine(simple_filter(
+                *(self.get_argument(k, None) for k in ("name", "tag", "status", "notebook"))),
+                search)
+            self.reply(await self.blocking(
+                queries.search_page, store, search, self.get_arguments("order_by") or order_by,
+                descending, limit=limit, offset=offset))
+            return
         since, until = self.get_argument("since", None), self.get_argument("until", None)
         self.reply(await self.blocking(
             queries.runs_page, store, limit=limit, offset=offset,
@@ -69,6 +81,19 @@ class RunsHandler(ArtifactsHandler):
             until=payloads.parse_time(until) if until else None,
             order_by=order_by, descending=descending,
         ))
+
+
+class KeysHandler(ArtifactsHandler):
+    """``GET keys``: the metric, param and tag keys runs have (filter completion)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        store = self.service.get()
+        if store is None:
+            self.reply({"metrics": [], "params": [], "tags": [], "store": None})
+            return
+        self.reply({**await self.blocking(store.keys), "store": str(store.root)})
 
 
 class RunHandler(ArtifactsHandler):
@@ -92,7 +117,8 @@ class MetricSeriesHandler(ArtifactsHandler):
 
 
 class ArtifactsListHandler(ArtifactsHandler):
-    """``GET artifacts``: one row per artifact name (``?kind=``, ``?search=``)."""
+    """``GET artifacts``: one row per artifact name (``?kind=``, ``?search=``), or with
+    ``?filter=`` the matching versions (``kind = 'model' and run.metrics.acc > 0.9``)."""
 
     @tornado.web.authenticated
     @authorized
@@ -101,6 +127,10 @@ class ArtifactsListHandler(ArtifactsHandler):
         if store is None:
             self.reply({"artifacts": [], "store": None,
                         "message": self.service.missing_message()})
+            return
+        if (search := self.get_argument("filter", None)) is not None:
+            limit = payloads.parse_int(self.get_argument("limit", None), 100, 1, 1000, "limit")
+            self.reply(await self.blocking(queries.version_page, store, search, limit))
             return
         self.reply(await self.blocking(queries.artifacts, store,
                                        self.get_argument("kind", None) or None,
@@ -187,6 +217,7 @@ def route_table(base_url: str) -> list[tuple[str, type[ArtifactsHandler]]]:
         ("status", StatusHandler),
         ("changes", ChangesHandler),
         ("runs", RunsHandler),
+        ("keys", KeysHandler),
         (f"runs/{ref}/metrics/{key}", MetricSeriesHandler),
         (f"runs/{ref}/tags", RunTagsHandler),
         (f"runs/{ref}", RunHandler),

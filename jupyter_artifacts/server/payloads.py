@@ -10,9 +10,11 @@ from typing import Any
 from ..errors import (
     AmbiguousReferenceError,
     ArtifactsError,
+    FilterError,
     InvalidReferenceError,
     NotFoundError,
     StoreNotFoundError,
+    UnknownKeyError,
 )
 from ..store import Run
 
@@ -43,6 +45,10 @@ def error_payload(error: ArtifactsError) -> dict[str, Any]:
     body: dict[str, Any] = {"message": str(error), "error": type(error).__name__}
     if isinstance(error, AmbiguousReferenceError):
         body["candidates"] = error.candidates
+    if isinstance(error, FilterError) and error.position is not None:
+        body["position"], body["column"] = error.position, error.column
+    if isinstance(error, UnknownKeyError):
+        body["candidates"] = error.close
     return body
 
 

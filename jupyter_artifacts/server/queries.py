@@ -17,6 +17,22 @@ def runs_page(store: Store, *, limit: int, offset: int, **filters: Any) -> dict[
             "limit": limit, "offset": offset, "store": str(store.root)}
 
 
+def search_page(store: Store, search: str | None, order_by: Any, descending: bool, *,
+                limit: int, offset: int) -> dict[str, Any]:
+    """One page of the runs a filter-language expression matches, with the total."""
+    page = store.search_runs(search or None, order_by=order_by, descending=descending,
+                             limit=limit, offset=offset)
+    return {"runs": [payloads.run_row(run) for run in page.runs], "total": page.total,
+            "limit": limit, "offset": offset, "store": str(store.root)}
+
+
+def version_page(store: Store, search: str, limit: int) -> dict[str, Any]:
+    """The artifact versions a filter matches, newest first, with the total."""
+    found, total = store.search_versions(search or None, limit=limit)
+    return {"versions": [v.to_dict() for v in found], "total": total, "limit": limit,
+            "store": str(store.root)}
+
+
 def notebook_in_root(notebook_path: str | None, root_dir: Path) -> str | None:
     """The notebook's path relative to the server's root, if it lies inside it (to open it).
 

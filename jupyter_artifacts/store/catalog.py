@@ -41,6 +41,9 @@ class Catalog:
             _enable_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Up to 64 MB of page cache, allocated only as pages are read: a filtered search
+            # over 100,000 runs probes pages across a ~270 MB catalog (60 -> 42 ms CPU).
+            conn.execute("PRAGMA cache_size = -65536")
             migrate(conn)
             conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('changes', '0')")
         except sqlite3.DatabaseError as exc:
@@ -88,6 +91,22 @@ class Catalog:
             cur = self._conn.execute(sql, params)
             cur.row_factory = sqlite3.Row
             return cur.fetchall()
+
+    def read(self, sql: str, params: Any = (), named: bool = False) -> list[Any]:
+        """Run a query that cannot write: SQLite refuses any change while it runs.
+
+        For SQL assembled from user input (search filters): even a compiler bug cannot
+        change the store. Rows are plain tuples unless ``named`` (then ``sqlite3.Row``).
+        """
+        with self._lock:
+            self._conn.execute("PRAGMA query_only = ON")
+            try:
+                cur = self._conn.execute(sql, params)
+                if named:
+                    cur.row_factory = sqlite3.Row
+                return cur.fetchall()
+            finally:
+                self._conn.execute("PRAGMA query_only = OFF")
 
     def query_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
         rows = self.query(sql, params)

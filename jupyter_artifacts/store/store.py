@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidReferenceError, NotFoundError, StoreNotFoundError
+from . import keys as _keys
 from . import lineage as _lineage
 from . import maintenance, refs
 from . import runs as _runs
+from . import search as _search
 from .catalog import Catalog
 from .discovery import find_store_dir, resolve_store_dir
 from .objects import ObjectStore
@@ -174,6 +176,36 @@ class Store:
     def query_runs(self, **filters: Any) -> RunPage:
         """Filter, order and page runs; see :func:`jupyter_artifacts.store.runs.query_runs`."""
         return _runs.query_runs(self.catalog, **filters)
+
+    def search_runs(
+        self, filter: str | None = None, *, order_by: Sequence[str] | str | None = None,
+        descending: bool = True, limit: int | None = 100, offset: int = 0,
+    ) -> RunPage:
+        """Runs matching an MLflow-style ``filter``, ordered, paged, with the total.
+
+        ``order_by`` items are ``"metrics.acc DESC"``, ``"params.lr"``, ``"start_time"``...
+        (a bare string uses ``descending``). See :mod:`jupyter_artifacts.store.query` for
+        the language; a bad filter raises :class:`~jupyter_artifacts.errors.FilterError`.
+        """
+        return _search.search_runs(self.catalog, filter, order_by, descending, limit, offset)
+
+    def run_table(
+        self, filter: str | None = None, *, order_by: Sequence[str] | str | None = None,
+        descending: bool = True, limit: int | None = None, offset: int = 0,
+    ) -> _search.RunTable:
+        """Like :meth:`search_runs`, as columns and long param/metric rows for a table."""
+        return _search.run_table(self.catalog, filter, order_by, descending, limit, offset)
+
+    def search_versions(self, filter: str | None = None, *, limit: int | None = 100,
+                        offset: int = 0) -> tuple[list[ArtifactVersion], int]:
+        """Artifact versions matching ``filter`` (``kind = 'model' and run.metrics.acc > 0.9``),
+        newest first, and how many match."""
+        ids, total = _search.version_ids(self.catalog, filter, limit, offset)
+        return [self.get_version(version_id) for version_id in ids], total
+
+    def keys(self) -> dict[str, list[str]]:
+        """The metric, param and tag keys runs have (completion data for filters)."""
+        return _keys.list_keys(self.catalog)
 
     def metric_summary(self, run_ref: str) -> dict[str, dict[str, Any]]:
         return _runs.metric_summary(self.catalog, self.resolve_run_id(run_ref))

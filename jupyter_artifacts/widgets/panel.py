@@ -8,7 +8,7 @@ from typing import Any
 import ipywidgets as w
 from IPython.display import display
 
-from ..errors import ArtifactsError
+from ..errors import ArtifactsError, FilterError
 from ..store import Store
 from . import html
 from .base import FallbackBox, html_widget
@@ -73,11 +73,14 @@ class Panel(FallbackBox):
         self.f_columns = w.Text(placeholder="columns: lr, metrics.loss", continuous_update=False,
                                 layout=w.Layout(width="230px"))
         self.f_status = w.Dropdown(options=STATUSES, value="", layout=w.Layout(width="130px"))
+        self.f_filter = w.Text(placeholder="filter: metrics.acc > 0.9 and params.model = 'rf'",
+                               continuous_update=False, layout=w.Layout(width="100%"))
+        self.filter_error = w.HTML()
         self.sort = w.Dropdown(options=["started_at"], value="started_at", description="sort",
                                layout=w.Layout(width="230px"))
         self.descending = w.ToggleButton(value=True, description="↓ desc", layout=w.Layout(width="80px"))
         for control in (self.f_name, self.f_tag, self.f_notebook, self.f_status, self.sort, self.descending,
-                        self.f_columns):
+                        self.f_columns, self.f_filter):
             control.observe(self._on_filter, names="value")
         self.prev_button = w.Button(description="◀ prev", layout=w.Layout(width="80px"))
         self.next_button = w.Button(description="next ▶", layout=w.Layout(width="80px"))
@@ -96,6 +99,7 @@ class Panel(FallbackBox):
         self.compare_out = w.Output()
         return w.VBox([
             w.HBox([self.f_name, self.f_tag, self.f_status, self.f_notebook, self.f_columns]),
+            self.f_filter, self.filter_error,
             w.HBox([self.sort, self.descending, self.prev_button, self.page_label, self.next_button]),
             self.runs_html,
             w.HBox([self.pick, w.VBox([self.selection_label,
@@ -106,12 +110,17 @@ class Panel(FallbackBox):
     def load_page(self) -> None:
         """Run the one page query for the current filters, sort and page, and redraw the table."""
         params, metrics = parse_columns(self.f_columns.value)
-        self.page = runs_page(
-            self.store, page=self.page_index, page_size=self.page_size, name=self.f_name.value,
-            tag=self.f_tag.value, status=self.f_status.value, notebook=self.f_notebook.value,
-            order_by=self.sort.value, descending=self.descending.value,
-            param_columns=params, metric_columns=metrics,
-        )
+        try:
+            self.page = runs_page(
+                self.store, page=self.page_index, page_size=self.page_size, name=self.f_name.value,
+                tag=self.f_tag.value, status=self.f_status.value, notebook=self.f_notebook.value,
+                order_by=self.sort.value, descending=self.descending.value,
+                param_columns=params, metric_columns=metrics, filter=self.f_filter.value,
+            )
+        except FilterError as exc:  # keep the last page; say what is wrong and where
+            self.filter_error.value = f'<span class="jp-Artifacts-error">{html.esc(str(exc))}</span>'
+            return
+        self.filter_error.value = ""
         current = self.sort.value
         options = sort_options(self.page)
         if current not in options:

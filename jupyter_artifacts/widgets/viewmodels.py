@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..store import Run, Store
+from ..store.filters import combine, simple_filter
 from .series import MAX_POINTS, lower_is_better, read_display_series
 
 PAGE_SIZE = 25
@@ -33,16 +34,24 @@ def runs_page(
     tag: str | None = None, status: str | None = None, notebook: str | None = None,
     order_by: str = "started_at", descending: bool = True,
     param_columns: Sequence[str] | None = None, metric_columns: Sequence[str] | None = None,
+    filter: str | None = None,
 ) -> dict[str, Any]:
     """One page of the runs table from a single paged store query (so 100,000 runs open at once).
 
     ``order_by`` is a run column or ``params.<key>`` / ``metrics.<key>``. Param and metric
-    columns default to the first keys seen on the page.
+    columns default to the first keys seen on the page. ``filter`` is a filter-language
+    expression (``metrics.acc > 0.9 and params.model = 'rf'``); a bad one raises
+    :class:`~jupyter_artifacts.errors.FilterError`.
     """
-    result = store.query_runs(
-        name=name or None, tag=tag or None, status=status or None, notebook=notebook or None,
-        order_by=order_by, descending=descending, limit=page_size, offset=page * page_size,
-    )
+    if filter and filter.strip():
+        result = store.search_runs(
+            combine(simple_filter(name, tag, status, notebook), filter), order_by=order_by,
+            descending=descending, limit=page_size, offset=page * page_size)
+    else:
+        result = store.query_runs(
+            name=name or None, tag=tag or None, status=status or None, notebook=notebook or None,
+            order_by=order_by, descending=descending, limit=page_size, offset=page * page_size,
+        )
     rows = [run_row(r) for r in result.runs]
     pages = max(1, -(-result.total // page_size))
     return {

@@ -107,6 +107,23 @@ export interface IRunFilters {
   status: string;
   notebook: string;
   sort: string;
+  /**
+   * A filter-language expression: `metrics.acc > 0.9 and params.model = 'rf'`.
+   */
+  filter: string;
+}
+
+/**
+ * The metric, param and tag keys runs have: completion for filter expressions.
+ */
+export interface IKeys {
+  metrics: string[];
+  params: string[];
+  tags: string[];
+}
+
+export function fetchKeys(): Promise<IKeys> {
+  return requestAPI<IKeys>('keys');
 }
 
 export function fetchRuns(

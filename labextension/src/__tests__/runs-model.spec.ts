@@ -129,3 +129,28 @@ describe('RunsModel', () => {
     assert.equal(signals, 3);
   });
 });
+
+describe('RunsModel filter expressions', () => {
+  it('sends the expression and shows the server\'s message for a bad one', async () => {
+    const calls: IRunFilters[] = [];
+    const fetch = (filters: IRunFilters): Promise<IRunsPage> => {
+      calls.push({ ...filters });
+      if (filters.filter === 'metrics.acc >') {
+        return Promise.reject(
+          new Error('invalid filter at column 14: expected a quoted string or a number')
+        );
+      }
+      return Promise.resolve({ runs: [row(0)], total: 1, limit: 50, offset: 0, store: '/s' });
+    };
+    const model = new RunsModel({ fetch });
+    model.setFilters({ filter: 'metrics.acc >' });
+    await settle();
+    assert.equal(calls[calls.length - 1].filter, 'metrics.acc >');
+    assert.match(model.error ?? '', /column 14/);
+    model.setFilters({ filter: 'metrics.acc > 0.5' });
+    await settle();
+    assert.equal(model.error, null);
+    assert.equal(model.total, 1);
+  });
+});
+

@@ -4,7 +4,7 @@
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { IRunRow } from '../../api';
+import { fetchKeys, IRunRow } from '../../api';
 import { formatDuration, formatNumber, formatTime } from '../../format';
 import { RunsModel } from './model';
 
@@ -189,7 +189,7 @@ namespace Private {
     const bar = document.createElement('div');
     bar.className = 'jp-Artifacts-Filters';
     let timer = 0;
-    const text = (key: 'name' | 'tag' | 'notebook', placeholder: string) => {
+    const text = (key: 'name' | 'tag' | 'notebook' | 'filter', placeholder: string) => {
       const input = document.createElement('input');
       input.className = `jp-Artifacts-Filter jp-Artifacts-Filter-${key} jp-mod-styled`;
       input.type = 'search';
@@ -203,10 +203,13 @@ namespace Private {
         }, 250);
       });
       bar.appendChild(input);
+      return input;
     };
     text('name', 'Search runs by name');
     text('tag', 'Tag');
     text('notebook', 'Notebook');
+    const filter = text('filter', "Filter: metrics.acc > 0.9 and params.model = 'rf'");
+    offerKeys(bar, filter);
     const select = (key: 'status' | 'sort', label: string, options: [string, string][]) => {
       const node = document.createElement('select');
       node.className = `jp-Artifacts-Filter jp-Artifacts-Filter-${key} jp-mod-styled`;
@@ -237,6 +240,32 @@ namespace Private {
       ['name', 'Name']
     ]);
     return bar;
+  }
+
+  let keyLists = 0;
+
+  /**
+   * Complete the keys the store has (metrics.acc, params.lr, tags.baseline) in ``input``.
+   */
+  function offerKeys(bar: HTMLElement, input: HTMLInputElement): void {
+    const list = document.createElement('datalist');
+    list.id = `jp-Artifacts-FilterKeys-${++keyLists}`;
+    input.setAttribute('list', list.id);
+    bar.appendChild(list);
+    fetchKeys()
+      .then(keys => {
+        const names = [
+          ...keys.metrics.map(key => `metrics.${key}`),
+          ...keys.params.map(key => `params.${key}`),
+          ...keys.tags.map(key => `tags.${key}`)
+        ];
+        for (const name of names) {
+          const option = document.createElement('option');
+          option.value = name;
+          list.appendChild(option);
+        }
+      })
+      .catch(() => undefined); // completion is a convenience: the filter works without it
   }
 
   /**

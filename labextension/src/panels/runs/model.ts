@@ -192,7 +192,14 @@ export class RunsModel {
   private _changed = new Signal<this, void>(this);
   private _selectionChanged = new Signal<this, void>(this);
   private _activeChanged = new Signal<this, IRunRow | null>(this);
-  private _filters: IRunFilters = { name: '', tag: '', status: '', notebook: '', sort: '' };
+  private _filters: IRunFilters = {
+    name: '',
+    tag: '',
+    status: '',
+    notebook: '',
+    sort: '',
+    filter: ''
+  };
   private _pages = new Map<number, IRunRow[]>();
   private _loading = new Set<number>();
   private _visible: [number, number] = [0, 0];

@@ -1,0 +1,332 @@
+"""Run and artifact-version search: filter, order, page, count, read only.
+
+A page never hides that it is one: :class:`~jupyter_artifacts.store.records.RunPage` carries
+the total number of matches next to the rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import FilterError
+from . import filters
+from .catalog import Catalog
+from .query import RUN_FIELDS, VERSION_FIELDS, Compiler
+from .records import Run, RunPage
+from .runs import hydrate
+
+MAX_CONDITIONS = 200  # far beyond a hand-written filter; keeps SQLite's expression limits away
+CHUNK = 20_000  # bound ids per statement (SQLite allows 32,766 variables)
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One ORDER BY term: a scalar expression over ``r`` (or ``v``) and its direction."""
+
+    label: str
+    expr: str
+    params: tuple[Any, ...]
+    descending: bool
+    nullable: bool
+    # For metrics and params: (table, value expression over alias o, key) to walk its index.
+    keyed: tuple[str, str, str] | None = None
+
+    def terms(self) -> tuple[str, list[Any]]:
+        direction = "DESC" if self.descending else "ASC"
+        if self.nullable:  # missing values last, whatever the direction
+            return (f"({self.expr}) IS NULL, ({self.expr}) {direction}",
+                    [*self.params, *self.params])
+        return f"{self.expr} {direction}", list(self.params)
+
+
+def _count_conditions(node: filters.Node | None) -> int:
+    if node is None:
+        return 0
+    if isinstance(node, filters.Comparison):
+        return 1
+    return sum(_count_conditions(item) for item in node.items)
+
+
+def parse_filter(text: str | None) -> filters.Node | None:
+    """Parse a filter and refuse one too large to run."""
+    node = filters.parse(text or "")
+    if _count_conditions(node) > MAX_CONDITIONS:
+        raise FilterError(f"a filter is limited to {MAX_CONDITIONS} comparisons")
+    return node
+
+
+def parse_order(item: str, default_descending: bool = False) -> tuple[tuple[str, ...], bool]:
+    """``"metrics.acc DESC"`` -> (``("metrics", "acc")``, True); the same key syntax as filters."""
+    tokens = filters.tokenize(item)
+    if tokens[0].kind != "ident":
+        raise filters.FilterSyntaxError(item, tokens[0].pos, "a name such as metrics.acc",
+                                        found=repr(tokens[0].text or tokens[0].value or "")
+                                        if tokens[0].kind != "end" else "nothing")
+    path = tuple(str(s) for s in tokens[0].value)  # type: ignore[attr-defined]
+    descending = default_descending
+    rest = tokens[1:-1]
+    if rest:
+        word = rest[0]
+        spelled = word.value[0].upper() if word.kind == "ident" else ""  # type: ignore[index]
+        if len(rest) > 1 or spelled not in ("ASC", "DESC"):
+            raise filters.FilterSyntaxError(item, word.pos, "ASC, DESC or the end",
+                                            found=repr(word.text))
+        descending = spelled == "DESC"
+    return path, descending
+
+
+def run_sort_key(compiler: Compiler, path: tuple[str, ...], descending: bool) -> SortKey:
+    label = ".".join(path)
+    head, rest = path[0].lower(), path[1:]
+    key = ".".join(rest)
+    if head in ("metric", "metrics") and rest:
+        compiler._known(_at(path), "metric", key)
+        expr = "(SELECT last FROM metric_summaries WHERE run_id = r.id AND key = ? AND last < '')"
+        return SortKey(label, expr, (key,), descending, True,
+                       ("metric_summaries", "o.last", "o.last < ''"))
+    if head in ("param", "params", "parameter", "parameters") and rest:
+        compiler._known(_at(path), "param", key)
+        expr = "(SELECT json_extract(value, '$') FROM params WHERE run_id = r.id AND key = ?)"
+        value = "json_extract(o.value, '$')"
+        return SortKey(label, expr, (key,), descending, True,
+                       ("params", value, f"{value} IS NOT NULL"))
+    if head in ("attributes", "attribute", "attr", "run") and len(rest) == 1:
+        head, rest = rest[0].lower(), ()
+    if not rest and head in RUN_FIELDS:
+        field = RUN_FIELDS[head]
+        return SortKey(label, field.sql, (), descending, field.nullable)
+    raise FilterError(f"cannot sort runs by {label!r}: use an attribute ({', '.join(RUN_FIELDS)}),"
+                      " metrics.KEY or params.KEY")
+
+
+def _at(path: tuple[str, ...]) -> filters.Comparison:
+    return filters.Comparison(path, "IS NOT NULL", (), 0)
+
+
+def _order_keys(compiler: Compiler, order_by: Sequence[str] | str | None,
+                descending: bool) -> list[SortKey]:
+    # A bare string keeps the old ``descending`` flag; list items say their own (ASC default).
+    if isinstance(order_by, str):
+        keys = [run_sort_key(compiler, *parse_order(order_by, descending))]
+    else:
+        keys = [run_sort_key(compiler, *parse_order(item)) for item in order_by or []]
+    return keys or [SortKey("start_time", "r.started_at", (), True, False)]
+
+
+def _page_params(limit: int | None, offset: int) -> tuple[str, list[Any]]:
+    return " LIMIT ? OFFSET ?", [-1 if limit is None else int(limit), int(offset)]
+
+
+def run_page_rows(catalog: Catalog, node: filters.Node | None, where: tuple[str, list[Any]],
+                  keys: list[SortKey], limit: int | None, offset: int, columns: str = "r.*",
+                  named: bool = False) -> list[Any]:
+    """The ordered page of runs matching ``node`` (compiled as ``where``), as ``columns``."""
+    tail_sql, tail_params = [], []
+    for key in keys[1:]:
+        sql, params = key.terms()
+        tail_sql.append(sql)
+        tail_params.extend(params)
+    if "r.number" not in (k.expr for k in keys):
+        tail_sql.append("r.number DESC")
+    first = keys[0]
+    cond, cond_params = where
+    if first.keyed is None:
+        sql, params = first.terms()
+        order = ", ".join([sql, *tail_sql])
+        page, page_params = _page_params(limit, offset)
+        return catalog.read(f"SELECT {columns} FROM runs r WHERE {cond} ORDER BY {order}{page}",
+                            [*cond_params, *params, *tail_params, *page_params], named)
+    table, value, present = first.keyed
+    # The page walks the sort key's index as o: probing with o.run_id checks a candidate's
+    # conditions before its runs row is read (46 -> 25 ms over 100,000 runs).
+    cond, cond_params = Compiler(catalog, run_id="o.run_id").runs(node)
+    direction = "DESC" if first.descending else "ASC"
+    order = ", ".join([f"{value} {direction}", *tail_sql])
+    join = f"FROM {table} o JOIN runs r ON r.id = o.run_id WHERE o.key = ? AND {present}"
+    page, page_params = _page_params(limit, offset)
+    rows = catalog.read(f"SELECT {columns} {join} AND ({cond}) ORDER BY {order}{page}",
+                        [first.params[0], *cond_params, *tail_params, *page_params], named)
+    if limit is not None and len(rows) == limit:
+        return rows  # the common case: the page lies within the runs that have the key
+    # Past them come the runs without it; how many have it says where their part starts.
+    having = offset + len(rows) if rows else int(catalog.read(
+        f"SELECT COUNT(*) {join} AND ({cond})", [first.params[0], *cond_params])[0][0])
+    missing = (f"NOT EXISTS (SELECT 1 FROM {table} o WHERE o.run_id = r.id AND o.key = ? "
+               f"AND {present})")
+    rest = None if limit is None else limit - len(rows)
+    page, page_params = _page_params(rest, max(0, offset - having))
+    order = ", ".join(tail_sql)
+    cond, cond_params = where
+    rows += catalog.read(
+        f"SELECT {columns} FROM runs r WHERE {missing} AND ({cond}) ORDER BY {order}{page}",
+        [first.params[0], *cond_params, *tail_params, *page_params], named)
+    return rows
+
+
+def _cost(node: filters.Node) -> int:
+    """A rough rank of how cheaply a condition's matches are listed from an index."""
+    if isinstance(node, filters.Comparison) and node.op not in ("IS NULL", "NOT IN", "!="):
+        head = node.path[0].lower()
+        return 0 if head in ("metric", "metrics") else 1 if head.startswith("param") else 2
+    return 3
+
+
+def count_runs(catalog: Catalog, node: filters.Node | None) -> int:
+    """How many runs match.
+
+    The cheapest condition (a metric range walks a covering index) lists the candidates;
+    the others are probed per candidate on their primary key, instead of SQLite
+    materialising every condition's matches. The runs table is joined only when a
+    condition reads one of its columns.
+    """
+    items = sorted(node.items, key=_cost) if isinstance(node, filters.BoolOp) and \
+        node.op == "AND" else [node] if node is not None else []
+    source = Compiler(catalog).keyed_source(items[0]) if items and isinstance(
+        items[0], filters.Comparison) else None
+    if source is None:
+        cond, params = Compiler(catalog, membership=True).runs(node)
+        return int(catalog.read(f"SELECT COUNT(*) FROM runs r WHERE {cond}", params)[0][0])
+    table, first, first_params = source
+    compiler = Compiler(catalog, run_id="d.run_id")
+    rest = filters.BoolOp("AND", tuple(items[1:])) if len(items) > 1 else None
+    cond, params = compiler.runs(rest)
+    join = " JOIN runs r ON r.id = d.run_id" if compiler.uses_run_row else ""
+    return int(catalog.read(f"SELECT COUNT(*) FROM {table} d{join} WHERE {first} AND ({cond})",
+                            [*first_params, *params])[0][0])
+
+
+def prepare_runs(catalog: Catalog, filter: str | None, order_by: Sequence[str] | str | None,
+                 descending: bool = True) -> tuple[filters.Node | None, tuple[str, list[Any]],
+                                                   list[SortKey]]:
+    """Parse and compile a run search: the tree (for counting), the WHERE and the order."""
+    node = parse_filter(filter)
+    compiler = Compiler(catalog)
+    keys = _order_keys(compiler, order_by, descending)
+    return node, compiler.runs(node), keys
+
+
+def guarded(fn: Any) -> Any:
+    """Report a query SQLite refuses (too complex, interrupted) as a FilterError."""
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "disk" in str(exc):
+                raise
+            raise FilterError(f"the filter could not run: {exc}") from None
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+@dataclass
+class RunTable:
+    """Matching runs for a table: columns of equal length in page order (run fields,
+    ``tags``, ``params.KEY``, ``metrics.KEY``) and the total number of matches."""
+
+    columns: dict[str, list[Any]]
+    total: int
+
+
+@guarded
+def run_table(catalog: Catalog, filter: str | None = None,
+              order_by: Sequence[str] | str | None = None, descending: bool = True,
+              limit: int | None = None, offset: int = 0) -> RunTable:
+    """The matching runs as a :class:`RunTable`: a few bulk queries, no object per run.
+
+    Python-side work per value is what costs at 10,000 runs (100,000 params): values are
+    decoded with one ``json.loads`` per table and placed by one dict lookup each.
+    """
+    node, where, keys = prepare_runs(catalog, filter, order_by, descending)
+    rows = run_page_rows(catalog, node, where, keys, limit, offset,
+                         "r.number, r.id, r.name, r.status, r.started_at, r.ended_at, "
+                         "r.notebook_path")
+    total = len(rows) + offset if (limit is None or len(rows) < limit) and (
+        rows or not offset) else count_runs(catalog, node)
+    names = ("number", "id", "name", "status", "started_at", "ended_at", "notebook_path")
+    columns: dict[str, list[Any]] = {name: [row[i] for row in rows]
+                                     for i, name in enumerate(names)}
+    ids = columns["id"]
+    position = {run_id: i for i, run_id in enumerate(ids)}
+    tags: list[list[str]] = [[] for _ in ids]
+    for run_id, tag in _rows_of(catalog, "SELECT run_id, tag FROM run_tags", ids, position):
+        tags[position[run_id]].append(tag)
+    columns["tags"] = [",".join(sorted(t)) for t in tags]
+    params = _rows_of(catalog, "SELECT run_id, key, value FROM params", ids, position)
+    values = json.loads("[" + ",".join([row[2] for row in params]) + "]")
+    for name, column in sorted(_spread(params, values, position).items()):
+        columns[f"params.{name}"] = column
+    # A NaN last value is stored as the text 'NaN': as NULL it is NaN in a float column.
+    metrics = _rows_of(catalog, "SELECT run_id, key, CASE WHEN typeof(last) = 'real' "
+                       "THEN last END FROM metric_summaries", ids, position)
+    for name, column in sorted(_spread(metrics, [row[2] for row in metrics], position).items()):
+        columns[f"metrics.{name}"] = column
+    return RunTable(columns, total)
+
+
+def _spread(rows: list[Any], values: list[Any], position: dict[str, int]) -> dict[str, list[Any]]:
+    """Long (run id, key, ...) rows and their values as one column per key."""
+    out: dict[str, list[Any]] = {}
+    n = len(position)
+    for row, value in zip(rows, values, strict=True):
+        column = out.get(row[1])
+        if column is None:
+            column = out[row[1]] = [None] * n
+        column[position[row[0]]] = value
+    return out
+
+
+def _rows_of(catalog: Catalog, sql: str, ids: list[str], position: dict[str, int]) -> list[Any]:
+    """``sql``'s rows for the runs ``ids`` (its first column is the run id)."""
+    if not ids:
+        return []
+    runs = int(catalog.read("SELECT COUNT(*) FROM runs")[0][0])
+    if len(ids) == runs:
+        return catalog.read(sql)
+    where = " AND " if " WHERE " in sql else " WHERE "
+    if len(ids) * 4 >= runs:
+        # Most of the store: one sequential scan beats a primary-key seek per run.
+        return [row for row in catalog.read(sql) if row[0] in position]
+    rows: list[Any] = []
+    for chunk in _chunks(ids):
+        rows += catalog.read(f"{sql}{where}run_id IN ({','.join('?' * len(chunk))})", chunk)
+    return rows
+
+
+def _chunks(ids: list[str]) -> list[list[str]]:
+    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+@guarded
+def search_runs(catalog: Catalog, filter: str | None = None,
+                order_by: Sequence[str] | str | None = None, descending: bool = True,
+                limit: int | None = 100, offset: int = 0) -> RunPage:
+    """One page of the runs matching ``filter`` in ``order_by`` order, and their total."""
+    node, where, keys = prepare_runs(catalog, filter, order_by, descending)
+    rows = run_page_rows(catalog, node, where, keys, limit, offset, named=True)
+    total = count_runs(catalog, node)
+    runs = [Run.from_row(row) for row in rows]
+    hydrate(catalog, runs)
+    return RunPage(runs=runs, total=total)
+
+
+@guarded
+def version_ids(catalog: Catalog, filter: str | None, limit: int | None,
+                offset: int) -> tuple[list[str], int]:
+    """The ids of the artifact versions matching ``filter``, newest first, and their total."""
+    node = parse_filter(filter)
+    cond, params = Compiler(catalog).versions(node)
+    page, page_params = _page_params(limit, offset)
+    rows = catalog.read(f"SELECT v.id FROM versions v WHERE {cond} "
+                        f"ORDER BY v.created_at DESC, v.name, v.version DESC{page}",
+                        [*params, *page_params])
+    total = int(catalog.read(f"SELECT COUNT(*) FROM versions v WHERE {cond}", params)[0][0])
+    return [row[0] for row in rows], total
+
+
+__all__ = ["VERSION_FIELDS", "count_runs", "parse_filter", "parse_order", "prepare_runs",
+           "run_page_rows", "run_table", "version_ids"]
