@@ -47,3 +47,7 @@ class CorruptObjectError(StoreError):
 
 class NoActiveRunError(ArtifactsError):
     """An operation needs a run but none is active."""
+
+
+class InvalidValueError(ArtifactsError, ValueError):
+    """A value handed to a run (a metric, a param, a tag) cannot be recorded."""
