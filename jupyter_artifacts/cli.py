@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -153,6 +154,9 @@ statuses: running, ok, failed, interrupted, and dead (still marked running, but 
 that ran it is gone: killed, or a crashed kernel)."""
 
 
+DEBUG_ENV = "JUPYTER_ARTIFACTS_DEBUG"
+
+
 class _UsageError(Exception):
     """A command line argparse refused, reported as one line by :func:`main`."""
 
@@ -251,6 +255,13 @@ def _run(argv: Sequence[str] | None) -> int:
         if isinstance(exc, BrokenPipeError):
             raise
         return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+    except sqlite3.Error as exc:  # a damaged catalog read mid-command
+        return _fail(f"the catalog cannot be read: {exc}")
+    except Exception as exc:  # a bug of ours: still one line, with a way to see more
+        if os.environ.get(DEBUG_ENV):
+            raise
+        return _fail(f"unexpected error ({type(exc).__name__}: {exc}); "
+                     f"set {DEBUG_ENV}=1 to see the traceback")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
