@@ -84,11 +84,11 @@ class ActiveRun:
             value = check_value(value, key)
         if step is None:
             step = counters.get(key, 0)
-            counters[key] = step + 1
-        else:
-            if type(step) is not int or not INT64_MIN <= step < INT64_MAX:
-                step = check_step(step)
-            counters[key] = step + 1 if step < INT64_MAX else step
+            if step > INT64_MAX:  # counting on from an explicit step at the very top
+                check_step(step)
+        elif type(step) is not int or not INT64_MIN <= step <= INT64_MAX:
+            step = check_step(step)
+        counters[key] = step + 1
         buffer = self._buffer
         buffer.append((self.id, key, step, value, time.time()))
         if len(buffer) >= FLUSH_EVERY or time.monotonic() - self._last_flush > FLUSH_AFTER:
@@ -123,8 +123,7 @@ class ActiveRun:
             self.last_beat = time.monotonic()
         except ROW_ERRORS as exc:
             # Some point is bad: write the others one by one and drop only the bad ones.
-            bad = [row for row in rows if not self._write_one(row)]
-            self._dropped(len(bad), exc)
+            self._dropped(self._write_each(rows), exc)
         except Exception as exc:  # the store failed (disk full, locked, gone): the batch is lost
             self._dropped(len(rows), exc)
         except BaseException:
@@ -132,12 +131,17 @@ class ActiveRun:
                 self._buffer[:0] = rows
             raise
 
-    def _write_one(self, row: tuple[str, str, int | None, float, float]) -> bool:
-        try:
-            self.store.log_metrics([row])
-        except ROW_ERRORS:
-            return False
-        return True
+    def _write_each(self, rows: list[tuple[str, str, int | None, float, float]]) -> int:
+        """Write ``rows`` one at a time; return how many could not be written."""
+        failed = 0
+        for done, row in enumerate(rows):
+            try:
+                self.store.log_metrics([row])
+            except ROW_ERRORS:
+                failed += 1
+            except Exception:  # the store itself failed: the rest would only wait and fail
+                return failed + len(rows) - done
+        return failed
 
     def _dropped(self, count: int, exc: BaseException) -> None:
         if not count:

@@ -140,3 +140,26 @@ def test_params_and_metrics_must_be_dicts(store: Store) -> None:
             ja.log_params([("a", 1)])  # type: ignore[arg-type]
         with pytest.raises(ja.InvalidValueError):
             ja.log_metrics([("a", 1.0)])  # type: ignore[arg-type]
+
+
+def test_counting_on_past_the_top_step_is_refused(store: Store) -> None:
+    with ja.run("train") as active:
+        ja.log_metric("a", 1.0, step=2**63 - 1)
+        with pytest.raises(ja.InvalidValueError, match="64-bit"):
+            ja.log_metric("a", 2.0)
+    assert store.metric_summary(active.id)["a"]["count"] == 1
+
+
+def test_a_failing_store_costs_the_batch_not_the_loop(tmp_path: Any) -> None:
+    store = Store.open(tmp_path / "broken")
+    active = tracking.start_run("train", store=store)
+    try:
+        ja.log_metric("a", 1.0)
+        ja.log_metric("a", 2.0)
+        store.catalog.close()  # the store fails under the run (a closed connection here)
+        with pytest.warns(RuntimeWarning, match="2 metric points not stored"):
+            active.flush()  # no exception: the training loop goes on
+        ja.log_metric("a", 3.0)  # and later points are still accepted
+        assert active.warnings == [active.warnings[0]] and "ProgrammingError" in active.warnings[0]
+    finally:
+        tracking._stack.remove(active)

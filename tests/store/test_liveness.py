@@ -111,6 +111,11 @@ def test_a_gone_pid_on_this_host_is_dead(store: Store) -> None:
     run = store.create_run("gone")
     _set_writer(store, run.id, pid=_gone_pid(), process_start=None)
     assert store.get_run(run.id).status == "dead"
+    from jupyter_artifacts.widgets import html, viewmodels  # ja.panel() shows it too
+
+    page = viewmodels.runs_page(store, status="dead")
+    assert page["total"] == 1 and page["rows"][0]["status"] == "dead"
+    assert html.STATUS_COLOURS["dead"] == html.BAD
     store.finish_run(run.id, "failed")
     assert store.get_run(run.id).status == "failed"  # only runs stored as running can be dead
 
