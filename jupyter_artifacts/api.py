@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -46,11 +47,24 @@ def save(
     """
     from .codecs import save_object
 
-    tags = check_tags(tags)  # before encoding: a refused save stores nothing
+    # Checked before encoding: a refused save stores nothing.
+    tags = check_tags(tags)
+    _check_metadata(metadata)
     active = tracking.active_run(required=False)
     version, _ = save_object(_store(), obj, name, kind=kind, tags=tags, metadata=metadata,
                              run_id=active.id if active else None)
     return version
+
+
+def _check_metadata(metadata: Any) -> None:
+    if metadata is None:
+        return
+    if not isinstance(metadata, Mapping):
+        raise InvalidValueError(f"metadata must be a dict, not {type(metadata).__name__}")
+    try:  # as the catalog will encode it
+        json.dumps(metadata, sort_keys=True, default=str)
+    except Exception as exc:  # a value whose str() raises, keys of mixed types...
+        raise InvalidValueError(f"metadata cannot be stored as JSON: {type(exc).__name__}: {exc}") from None
 
 
 def load(ref: str, *, trust: bool = False) -> Any:

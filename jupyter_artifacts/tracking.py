@@ -74,6 +74,11 @@ class ActiveRun:
         #: What was lost without failing the run; also stored in the run's metadata.
         self.warnings: list[str] = []
 
+    @property
+    def ref(self) -> str:
+        """``run-N``, as the CLI and ``ja.get_run`` name it."""
+        return self.run.ref
+
     def log_metric(self, key: str, value: float, step: int | None = None) -> None:
         """Buffer one point; a bad key, value or step raises ``InvalidValueError`` here."""
         # Checked inline for the common types: this runs once per training step.

@@ -163,3 +163,15 @@ def test_a_failing_store_costs_the_batch_not_the_loop(tmp_path: Any) -> None:
         assert active.warnings == [active.warnings[0]] and "ProgrammingError" in active.warnings[0]
     finally:
         tracking._stack.remove(active)
+
+
+@pytest.mark.parametrize("metadata", [{"a": Unprintable()}, [1, 2], {1: "a", "b": 2}])
+def test_bad_metadata_is_refused_before_anything_is_stored(store: Store, metadata: Any) -> None:
+    with pytest.raises(ja.InvalidValueError, match="metadata"):
+        ja.save("text", "notes", metadata=metadata)
+    assert not any(store.root.rglob("objects/*/*"))
+
+
+def test_an_active_run_has_its_ref(store: Store) -> None:
+    with ja.run("train") as active:
+        assert active.ref == "run-1" and ja.get_run(active.ref).id == active.id
