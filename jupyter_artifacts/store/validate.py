@@ -56,6 +56,8 @@ def check_value(value: Any, key: str = "") -> float:
 
     Booleans are refused (a flag is a param, not a curve); so are strings, even numeric ones.
     """
+    if isinstance(value, float):  # numpy's float64 is one: the common case, kept cheap
+        return float(value)
     if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)):
         value = value.item()  # a 0-d numpy array or torch tensor holding a loss
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
