@@ -162,3 +162,35 @@ def test_a_script_with_a_live_run_still_exits(store_dir: Path) -> None:
     assert result.returncode == 0, result.stderr
     store = Store.open(store_dir, create=False)
     assert store.get_run("x").status == "failed"  # closed at exit, not left running
+
+
+class _RawCatalog:
+    """Reads a catalog file as it is, without migrating it (as a read-only open does)."""
+
+    def __init__(self, path: Path) -> None:
+        import sqlite3
+
+        self.conn = sqlite3.connect(path)
+        self.conn.row_factory = sqlite3.Row
+
+    def query(self, sql: str, params: object = ()) -> list[object]:
+        return self.conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+
+
+def test_a_catalog_from_before_writers_were_recorded_still_reads(tmp_path: Path) -> None:
+    import sqlite3
+
+    from jupyter_artifacts.store import Run
+    from jupyter_artifacts.store.migrations import migrate
+
+    path = tmp_path / "catalog.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, target=3)
+    conn.execute("INSERT INTO runs (id, name, status, started_at) VALUES (?, 'old', 'running', 1000.0)",
+                 ("a" * 32,))
+    conn.close()
+    catalog = _RawCatalog(path)
+    assert liveness.dead_run_ids(catalog) == ["a" * 32]  # type: ignore[arg-type]
+    run = Run.from_row(catalog.query("SELECT * FROM runs")[0])  # type: ignore[arg-type]
+    assert (run.host, run.pid, run.heartbeat_at) == (None, None, None)
+    assert "process_start" not in run.to_dict()
