@@ -12,6 +12,7 @@ from .errors import (
     AmbiguousReferenceError,
     ArtifactsError,
     InvalidReferenceError,
+    InvalidValueError,
     NoActiveRunError,
     NotFoundError,
     StoreError,
@@ -29,7 +30,8 @@ _LAZY = {"lineage": "jupyter_artifacts.graph", "panel": "jupyter_artifacts.widge
          "compare": "jupyter_artifacts.widgets"}
 
 __all__ = [
-    "AmbiguousReferenceError", "ArtifactsError", "InvalidReferenceError", "NoActiveRunError",
+    "AmbiguousReferenceError", "ArtifactsError", "InvalidReferenceError", "InvalidValueError",
+    "NoActiveRunError",
     "NotFoundError", "StoreError", "UnsupportedObjectError", "UntrustedPickleError",
     *sorted(_API), *sorted(_LAZY),
 ]

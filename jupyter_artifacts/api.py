@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import tracking
-from .errors import TruncatedResultWarning
+from .errors import InvalidValueError, TruncatedResultWarning
 from .store import ArtifactVersion, Store
+from .store.validate import check_tags
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,21 +37,35 @@ def _store() -> Store:
 
 
 def save(
-    obj: Any, name: str, *, kind: str | None = None, tags: Iterable[str] = (),
+    obj: Any, name: str, *, kind: str | None = None, tags: Iterable[str] | str = (),
     metadata: dict[str, Any] | None = None,
 ) -> ArtifactVersion:
     """Store ``obj`` as a new version of ``name`` (``name:v1``, ``name:v2``...).
 
     Saving content identical to the latest version makes no new version. Inside a run the
     version is linked to it as an output. Pass a :class:`pathlib.Path` to store a file or
-    a directory.
+    a directory. ``tags``: one tag (a str) or several.
     """
     from .codecs import save_object
 
+    # Checked before encoding: a refused save stores nothing.
+    tags = check_tags(tags)
+    _check_metadata(metadata)
     active = tracking.active_run(required=False)
     version, _ = save_object(_store(), obj, name, kind=kind, tags=tags, metadata=metadata,
                              run_id=active.id if active else None)
     return version
+
+
+def _check_metadata(metadata: Any) -> None:
+    if metadata is None:
+        return
+    if not isinstance(metadata, Mapping):
+        raise InvalidValueError(f"metadata must be a dict, not {type(metadata).__name__}")
+    try:  # as the catalog will encode it
+        json.dumps(metadata, sort_keys=True, default=str)
+    except Exception as exc:  # a value whose str() raises, keys of mixed types...
+        raise InvalidValueError(f"metadata cannot be stored as JSON: {type(exc).__name__}: {exc}") from None
 
 
 def load(ref: str, *, trust: bool = False) -> Any:
@@ -88,7 +104,12 @@ def log_params(params: dict[str, Any]) -> None:
 
 
 def log_metric(key: str, value: float, step: int | None = None) -> None:
-    """Record a metric point of the active run; buffered, so call it every step."""
+    """Record a metric point of the active run; buffered, so call it every step.
+
+    ``key``: a non-empty str; ``value``: a real number (NaN and infinities are kept; a bool
+    is refused); ``step``: an int in the 64-bit range, or None for the key's next step. A
+    bad one raises ``InvalidValueError`` at once and the run's other points are unaffected.
+    """
     stack = tracking._stack
     if stack:
         stack[-1].log_metric(key, value, step)
@@ -99,18 +120,22 @@ def log_metric(key: str, value: float, step: int | None = None) -> None:
 def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
     """Record several metrics at one step."""
     active = tracking.active_run()
+    if not isinstance(metrics, Mapping):
+        raise InvalidValueError(f"metrics must be a dict, not {type(metrics).__name__}")
     for key, value in metrics.items():
         active.log_metric(key, value, step)  # type: ignore[union-attr]
 
 
 @contextlib.contextmanager
 def run(
-    name: str | None = None, *, tags: Iterable[str] = (), params: dict[str, Any] | None = None,
+    name: str | None = None, *, tags: Iterable[str] | str = (), params: dict[str, Any] | None = None,
     store: Store | None = None,
 ) -> Iterator[tracking.ActiveRun]:
     """One run around a block of a script: status, timing, environment, params and metrics.
 
     An exception marks the run failed (``KeyboardInterrupt``: interrupted) and propagates.
+    While the block runs, the run records this process as its writer and a heartbeat, so
+    if the process is killed readers report the run as ``dead`` instead of ``running``.
     """
     store = store or tracking.default_store()
     script = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else None
@@ -138,6 +163,9 @@ def runs(
     notebook: str | None = None,
 ) -> pd.DataFrame:
     """Runs as a DataFrame with ``params.*`` and ``metrics.*`` columns, filtered and sorted.
+
+    ``status`` is ``running``, ``ok``, ``failed``, ``interrupted``, or ``dead``: a run still
+    marked running whose process is gone (see :mod:`jupyter_artifacts.store.liveness`).
 
     ``filter`` is MLflow's search syntax plus ``or`` and parentheses:
     ``"metrics.accuracy > 0.9 and params.model = 'rf' and tags.baseline = 'true'"``.
@@ -216,5 +244,6 @@ def versions(name: str) -> list[ArtifactVersion]:
 
 
 def get_run(ref: str) -> Any:
-    """One run's record (``run-17``, an id prefix or a run name)."""
+    """One run's record (``run-17``, an id prefix or a run name); ``status`` is ``dead``
+    for a run whose writing process is gone."""
     return _store().get_run(ref)

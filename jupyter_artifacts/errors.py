@@ -92,3 +92,7 @@ class UnknownKeyError(FilterError):
 
 class TruncatedResultWarning(UserWarning):
     """A listing returned fewer rows than match (a ``limit`` cut it)."""
+
+
+class InvalidValueError(ArtifactsError, ValueError):
+    """A value handed to a run (a metric, a param, a tag) cannot be recorded."""

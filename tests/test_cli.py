@@ -117,3 +117,73 @@ def test_reachable_as_jupyter_subcommand(filled: Store, tmp_path: Path) -> None:
     result = _run_cli("jupyter", "artifacts", "--store", str(filled.root), "--json", "ls", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert {a["name"] for a in json.loads(result.stdout)} == {"notes", "scores"}
+
+
+@pytest.mark.parametrize("args", [
+    ["--store", "{root}", "--json", "ls"], ["ls", "--store", "{root}", "--json"],
+    ["--json", "ls", "--store", "{root}"], ["--store", "/nowhere", "ls", "--store", "{root}", "--json"],
+])
+def test_global_flags_work_before_and_after_the_command(
+    filled: Store, args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main([a.format(root=filled.root) for a in args])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert {a["name"] for a in json.loads(out)} == {"notes", "scores"}
+
+
+def test_verify_accepts_store_after_the_command(filled: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "--store", str(filled.root)]) == 0
+    assert capsys.readouterr().out.startswith("checked 3 objects: ok")
+
+
+@pytest.mark.parametrize("ref, message", [
+    ("nosuch:v1", "no artifact version matches 'nosuch:v1'"),
+    ("notes:v9", "artifact 'notes' has no version v9"),
+    ("nosuch", "no artifact, version or run matches 'nosuch'"),
+])
+def test_show_says_what_is_missing(filled: Store, ref: str, message: str,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(filled, "show", ref, capsys=capsys)
+    assert code == 2 and err.strip() == f"jupyter-artifacts: {message}"
+    assert "run" not in err.replace("run matches 'nosuch'", "")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["runs", "--help"], ["show", "-h"], ["verify", "--help"]])
+def test_help_is_plain_text(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "usage: jupyter-artifacts" in out and "`" not in out
+
+
+@pytest.mark.parametrize("argv", [[], ["bogus"], ["runs", "--limit", "0"], ["runs", "--limit", "x"],
+                                  ["runs", "--status", "zombie"], ["show"], ["export", "x"],
+                                  ["ls", "--nope"], ["--store"]])
+def test_usage_errors_are_one_line_and_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and err.startswith("jupyter-artifacts: ")
+
+
+def test_a_closed_pipe_is_not_an_error(store: Store, tmp_path: Path) -> None:
+    for i in range(300):  # more than a pipe holds, so writing must meet the closed end
+        store.create_run(f"run-name-{i}", params={"text": "x" * 200})
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.Popen(["jupyter-artifacts", "--store", str(store.root), "--json", "runs",
+                             "--limit", "300"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # what `| head -1` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) in (0, 1)
+    assert err == "", err
+
+
+def test_a_shell_pipe_to_head_prints_nothing_on_stderr(store: Store, tmp_path: Path) -> None:
+    for i in range(300):
+        store.create_run(f"r{i}", params={"text": "x" * 200})
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(f"jupyter-artifacts --store '{store.root}' --json runs --limit 300 | head -1",
+                            shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "{" and result.stderr == ""

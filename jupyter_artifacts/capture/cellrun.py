@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import tracking
-from ..errors import ArtifactsError
+from ..errors import ArtifactsError, InvalidValueError
 from ..store import ArtifactVersion, Store
 from . import background
 from .analysis import CellNames
@@ -128,7 +128,8 @@ class CellRun:
 
     def start(self, run_name: str, fields: dict[str, Any]) -> None:
         self.active = tracking.start_run(
-            run_name, store=self.store, tags=self.options.tags, params=self.params, **fields,
+            run_name, store=self.store, tags=self.options.tags, params=self.params,
+            strict_params=False, **fields,  # a captured param too large is skipped, with a warning
         )
         for version in self.inputs:
             self.store.record_event(self.active.id, version.id, "input")
@@ -194,10 +195,13 @@ class CellRun:
         # Metrics and params first: they are small and the run's core, so a failure while
         # storing a figure, a file or the streams below cannot cost them.
         for key, value in self.metrics.items():
-            self.active.log_metric(key, value, step=0)
+            try:
+                self.active.log_metric(key, value, step=0)
+            except InvalidValueError as exc:  # e.g. a metrics dict with an unusable key
+                self.warn("metric not recorded", exc)
         literal_params = {k: v for k, v in self.params.items() if k in names.literal_stores}
         if literal_params:
-            self.active.log_params(literal_params)
+            self.active.log_params(literal_params, strict=False)
         self._record_figures(figure_names, run_id)
         self._record_files(run_id)
         self._guard(lambda: self._record_streams(run_id), "printed and displayed output")
@@ -311,3 +315,4 @@ class CellRun:
         if self.active is not None:
             tracking.end_run(self.active, error)
             self.active.run = self.store.get_run(self.active.id)
+            self.warnings.extend(self.active.warnings)  # params skipped, points dropped

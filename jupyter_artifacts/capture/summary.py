@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ..store.validate import safe_repr
+
 LIVE_INTERVAL = 0.5  # seconds between redraws of the live curve
 LIVE_POINTS = 400
 
@@ -32,7 +34,9 @@ def summary_html(run: Any, outputs: list[Any], inputs: list[Any], metrics: dict[
     if metrics:
         rows.append("metrics " + "".join(chip(f"{k}={v:.4g}") for k, v in list(metrics.items())[:12]))
     if params:
-        rows.append("params " + "".join(chip(f"{k}={v!r}"[:60]) for k, v in list(params.items())[:12]))
+        # safe_repr: a param captured from the namespace may have a __repr__ that raises.
+        rows.append("params " + "".join(chip(f"{k}={safe_repr(v, 60)}"[:60])
+                                        for k, v in list(params.items())[:12]))
     rows.extend(f'<span style="color:#ef6c00">⚠ {html.escape(w)}</span>' for w in warnings)
     body = "<br>".join(rows)
     return ('<div class="jp-Artifacts-Summary" style="font-size:12px;line-height:1.7;padding:4px 8px;'

@@ -171,10 +171,24 @@ def _param_value_index(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX params_key_value ON params(key, json_extract(value, '$'))")
 
 
+def _run_writer(conn: sqlite3.Connection) -> None:
+    # Who writes a run and when it last showed life: a reader can then tell a run whose
+    # process was killed (still "running") from a live one. See store/liveness.py.
+    _run_script(conn,
+        """
+        ALTER TABLE runs ADD COLUMN host TEXT;
+        ALTER TABLE runs ADD COLUMN pid INTEGER;
+        ALTER TABLE runs ADD COLUMN process_start TEXT;
+        ALTER TABLE runs ADD COLUMN heartbeat_at REAL
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "metric summaries for fast metric-ordered search", _metric_summaries),
     Migration(3, "index params by numeric value for param-ordered search", _param_value_index),
+    Migration(4, "record the writer (host, pid) and heartbeat of each run", _run_writer),
 ]
 LATEST = MIGRATIONS[-1].version
 

@@ -30,6 +30,7 @@ value, and ``IS NULL`` / ``IS NOT NULL`` test whether there is one at all. A NUL
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from typing import Any
 
 from ..errors import FilterError
 from . import keys as _keys
+from . import liveness
 from .catalog import Catalog
 from .filters import Comparison, Literal, Node
 
@@ -115,6 +117,10 @@ def _fail(message: str, node: Comparison | Literal) -> FilterError:
 
 def _label(cmp: Comparison) -> str:
     return ".".join(cmp.path)
+
+
+DERIVED_STATUS_SQL = ("(CASE WHEN r.status = 'running' AND r.id IN (SELECT value FROM json_each(?)) "
+                      "THEN 'dead' ELSE r.status END)")
 
 
 class Compiler:
@@ -300,6 +306,11 @@ class Compiler:
             items = self._pattern(cmp, [lit.text for lit in cmp.values])
             if field.type == "status" and cmp.op not in ("LIKE", "ILIKE"):
                 items = [MLFLOW_STATUS.get(str(v).lower(), v) for v in items]
+            if field.type == "status":
+                # "dead" is derived (store/liveness.py): a run stored as running whose
+                # writer is gone. The few running rows are checked here, in Python.
+                sql, values = self._compare(DERIVED_STATUS_SQL, cmp.op, items)
+                return sql, [json.dumps(liveness.dead_run_ids(self.catalog)), *values]
             return self._compare(field.sql, cmp.op, items)
         if cmp.op not in NUMBER_OPS:
             raise _fail(f"{_label(cmp)} is a number: {cmp.op} does not apply to it", cmp)

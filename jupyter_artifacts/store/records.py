@@ -73,6 +73,16 @@ class Run:
     tags: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
+    #: The writing process (None for runs recorded before the store knew it).
+    host: str | None = None
+    pid: int | None = None
+    heartbeat_at: float | None = None
+    process_start: str | None = field(default=None, repr=False)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What went wrong without failing the run (e.g. metric points that were dropped)."""
+        return [str(w) for w in self.metadata.get("warnings", [])]
 
     @property
     def duration(self) -> float | None:
@@ -85,6 +95,8 @@ class Run:
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Run:
         dirty = row["git_dirty"]
+        # A catalog older than migration 4 opened read-only has no writer columns.
+        writer = {k: row[k] for k in ("host", "pid", "heartbeat_at", "process_start") if k in row.keys()}  # noqa: SIM118
         return cls(
             id=row["id"], number=row["number"], name=row["name"], status=row["status"],
             started_at=row["started_at"], ended_at=row["ended_at"],
@@ -92,11 +104,12 @@ class Run:
             cell_id=row["cell_id"], execution_count=row["execution_count"], code=row["code"],
             error=row["error"], environment_id=row["environment_id"],
             git_commit=row["git_commit"], git_dirty=None if dirty is None else bool(dirty),
-            metadata=loads(row["metadata"]),
+            metadata=loads(row["metadata"]), **writer,
         )
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        del d["process_start"]  # a token only this store's liveness check reads
         d["duration"] = self.duration
         d["ref"] = self.ref
         return d

@@ -13,6 +13,15 @@ _VERSION_RE = re.compile(r"^v(\d+)$")
 _RUN_NUMBER_RE = re.compile(r"^(?:run-)?(\d+)$")
 _HEX_RE = re.compile(r"^[0-9a-f]{4,}$")
 MIN_PREFIX = 4
+_MAX_INT = 2**63 - 1  # SQLite's integers: anything larger names nothing
+
+
+def _number(text: str) -> int | None:
+    """A version or run number, or None when it is too large to exist."""
+    if len(text) > 19:  # also keeps int() off strings too long for it to parse
+        return None
+    value = int(text)
+    return value if value <= _MAX_INT else None
 
 
 def check_name(name: str) -> str:
@@ -51,8 +60,9 @@ def resolve_version_id(catalog: Catalog, ref: str) -> str:
         name, selector = ref, "latest"
     if NAME_RE.match(name):
         if m := _VERSION_RE.match(selector):
-            row = catalog.query_one(
-                "SELECT id FROM versions WHERE name = ? AND version = ?", (name, int(m.group(1)))
+            number = _number(m.group(1))
+            row = None if number is None else catalog.query_one(
+                "SELECT id FROM versions WHERE name = ? AND version = ?", (name, number)
             )
             if row:
                 return str(row["id"])
@@ -75,8 +85,8 @@ def resolve_run_id(catalog: Catalog, ref: str) -> str:
     """Resolve ``run-17`` / ``17``, a run-id prefix, or a run name (its newest run)."""
     if not isinstance(ref, str) or not ref:
         raise InvalidReferenceError(f"invalid run reference {ref!r}")
-    if m := _RUN_NUMBER_RE.match(ref):
-        row = catalog.query_one("SELECT id FROM runs WHERE number = ?", (int(m.group(1)),))
+    if (m := _RUN_NUMBER_RE.match(ref)) and (number := _number(m.group(1))) is not None:
+        row = catalog.query_one("SELECT id FROM runs WHERE number = ?", (number,))
         if row:
             return str(row["id"])
     if found := _by_prefix(catalog, "runs", ref):

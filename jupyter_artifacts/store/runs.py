@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from ..errors import InvalidReferenceError
+from . import liveness
 from .catalog import Catalog
 from .records import Run, RunPage
 
@@ -96,7 +98,13 @@ def query_runs(
         # probing run_tags once per run (75 -> 59 ms for the count over 100,000 runs).
         where.append("r.id IN (SELECT run_id FROM run_tags WHERE tag = ?)")
         params.append(tag)
-    if status:
+    if status in ("dead", "running"):
+        # "dead" is derived from the writers of the runs stored as running (few rows).
+        dead = json.dumps(liveness.dead_run_ids(catalog))
+        where.append("r.status = 'running' AND r.id " + ("IN" if status == "dead" else "NOT IN")
+                     + " (SELECT value FROM json_each(?))")
+        params.append(dead)
+    elif status:
         where.append("r.status = ?")
         params.append(status)
     if notebook:
@@ -126,9 +134,15 @@ def query_runs(
 
 
 def hydrate(catalog: Catalog, runs: list[Run]) -> None:
-    """Fill tags, params and last metric values of ``runs`` with three batched queries."""
+    """Fill tags, params and last metric values of ``runs`` with three batched queries,
+    and report runs whose writer is gone as ``dead``."""
     if not runs:
         return
+    now = time.time()
+    for run in runs:
+        if run.status == "running" and liveness.is_dead(
+                run.host, run.pid, run.process_start, run.heartbeat_at, run.started_at, now):
+            run.status = "dead"
     by_id = {run.id: run for run in runs}
     marks = ",".join("?" * len(by_id))
     keys = list(by_id)

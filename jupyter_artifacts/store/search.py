@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import FilterError
-from . import filters
+from . import filters, liveness
 from .catalog import Catalog
 from .query import RUN_FIELDS, VERSION_FIELDS, Compiler
 from .records import Run, RunPage
@@ -251,6 +251,10 @@ def run_table(catalog: Catalog, filter: str | None = None,
     columns: dict[str, list[Any]] = {name: [row[i] for row in rows]
                                      for i, name in enumerate(names)}
     ids = columns["id"]
+    if "running" in columns["status"]:
+        dead = set(liveness.dead_run_ids(catalog))
+        columns["status"] = ["dead" if status == "running" and run_id in dead else status
+                             for run_id, status in zip(ids, columns["status"], strict=True)]
     position = {run_id: i for i, run_id in enumerate(ids)}
     tags: list[list[str]] = [[] for _ in ids]
     for run_id, tag in _rows_of(catalog, "SELECT run_id, tag FROM run_tags", ids, position):

@@ -14,16 +14,19 @@ from typing import Any
 from ..errors import InvalidReferenceError, NotFoundError, StoreNotFoundError
 from . import keys as _keys
 from . import lineage as _lineage
-from . import maintenance, refs
+from . import liveness, maintenance, refs
 from . import runs as _runs
 from . import search as _search
 from .catalog import Catalog
 from .discovery import find_store_dir, resolve_store_dir
 from .objects import ObjectStore
 from .records import ArtifactVersion, Run, RunPage
+from .validate import check_tags
 
 CATALOG_NAME = "catalog.sqlite"
 RUN_STATUSES = ("running", "ok", "failed", "interrupted")
+#: What readers may also see: a run stored as running whose writer is gone (store/liveness.py).
+DERIVED_STATUSES = ("dead",)
 
 
 def _json(value: Any) -> str:
@@ -63,8 +66,11 @@ class Store:
         return f"Store({str(self.root)!r})"
 
     def change_token(self) -> str:
-        """A cheap token that changes whenever any process commits to the catalog."""
-        return str(self.catalog.scalar("SELECT value FROM meta WHERE key = 'changes'"))
+        """A cheap token that changes whenever any process commits to the catalog, or the
+        writer of a running run dies (nothing is written then, but its status changes)."""
+        changes = self.catalog.scalar("SELECT value FROM meta WHERE key = 'changes'")
+        dead = liveness.dead_run_ids(self.catalog)
+        return f"{changes}.{len(dead)}" if dead else str(changes)
 
     # -- contexts and environments -------------------------------------------------
     def ensure_context(
@@ -100,19 +106,26 @@ class Store:
 
     # -- runs ----------------------------------------------------------------------
     def create_run(
-        self, name: str, *, tags: Iterable[str] = (), params: dict[str, Any] | None = None,
+        self, name: str, *, tags: Iterable[str] | str = (), params: dict[str, Any] | None = None,
         started_at: float | None = None, **fields: Any,
     ) -> Run:
-        """Insert a run in status ``running``; ``fields`` fill the optional columns."""
+        """Insert a run in status ``running``; ``fields`` fill the optional columns.
+
+        This process is recorded as the run's writer, with a first heartbeat.
+        """
         allowed = {"context_id", "notebook_path", "cell_id", "execution_count", "code",
                    "environment_id", "git_commit", "git_dirty", "metadata", "status", "ended_at"}
         if unknown := set(fields) - allowed:
             raise TypeError(f"unknown run fields: {sorted(unknown)}")
+        tags = check_tags(tags)
         if "metadata" in fields:
             fields["metadata"] = _json(fields["metadata"] or {})
         run_id = uuid.uuid4().hex
+        writer = liveness.this_writer()
+        now = time.time()
         cols = {"id": run_id, "name": name or "run", "status": "running",
-                "started_at": started_at or time.time(), **fields}
+                "started_at": started_at or now, "host": writer.host, "pid": writer.pid,
+                "process_start": writer.process_start, "heartbeat_at": now, **fields}
         with self.catalog.write() as conn:
             conn.execute(
                 f"INSERT INTO runs ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
@@ -149,14 +162,38 @@ class Store:
             conn.executemany("INSERT OR REPLACE INTO params VALUES (?,?,?)",
                              [(run_id, str(k), _json(v)) for k, v in params.items()])
 
-    def log_metrics(self, rows: Sequence[tuple[str, str, int | None, float, float]]) -> None:
-        """Write a batch of ``(run_id, key, step, value, time)`` points in one transaction."""
+    def log_metrics(self, rows: Sequence[tuple[str, str, int | None, float, float]],
+                    heartbeat: str | None = None) -> None:
+        """Write a batch of ``(run_id, key, step, value, time)`` points in one transaction;
+        ``heartbeat``: a run whose writer shows life in the same transaction."""
         if rows:
             with self.catalog.write() as conn:
                 _runs.insert_metrics(conn, rows)
+                if heartbeat:
+                    self._beat(conn, heartbeat)
+
+    def heartbeat(self, run_id: str) -> None:
+        """Note that the writer of ``run_id`` is alive (see :mod:`.liveness`)."""
+        with self.catalog.write() as conn:
+            self._beat(conn, run_id)
+
+    @staticmethod
+    def _beat(conn: Any, run_id: str) -> None:
+        conn.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (time.time(), run_id))
+
+    def add_run_warning(self, run_id: str, message: str, dropped_points: int = 0) -> None:
+        """Record in the run's metadata that something was lost without failing the run."""
+        with self.catalog.write() as conn:
+            row = conn.execute("SELECT metadata FROM runs WHERE id = ?", (run_id,)).fetchone()
+            metadata = json.loads(row[0]) if row and row[0] else {}
+            metadata["warnings"] = [*metadata.get("warnings", []), message][-20:]
+            if dropped_points:
+                metadata["dropped_metric_points"] = metadata.get("dropped_metric_points", 0) + dropped_points
+            conn.execute("UPDATE runs SET metadata = ? WHERE id = ?", (_json(metadata), run_id))
 
     def add_run_tags(self, run_ref: str, tags: Iterable[str]) -> None:
         run_id = self.resolve_run_id(run_ref)
+        tags = check_tags(tags)
         with self.catalog.write() as conn:
             conn.executemany("INSERT OR IGNORE INTO run_tags VALUES (?,?)",
                              [(run_id, t) for t in tags])
@@ -241,6 +278,7 @@ class Store:
         crash never leaves a row pointing at nothing). Returns ``(version, created)``.
         """
         refs.check_name(name)
+        tags = check_tags(tags)
         if not self.objects.exists(oid):
             raise NotFoundError(f"object {oid[:12]} is not in the store")
         now = time.time()
@@ -344,6 +382,7 @@ class Store:
 
     def add_version_tags(self, ref: str, tags: Iterable[str]) -> ArtifactVersion:
         version = self.resolve(ref)
+        tags = check_tags(tags)
         with self.catalog.write() as conn:
             conn.executemany("INSERT OR IGNORE INTO version_tags VALUES (?,?)",
                              [(version.id, t) for t in tags])

@@ -30,7 +30,7 @@ DIFF_BG = "rgba(245, 124, 0, 0.16)"
 TABLE = f"border-collapse:collapse;font-family:{FONT};font-size:12px;color:{FG};"
 TH = f"text-align:left;padding:3px 8px;border-bottom:2px solid {BORDER};background:{BG2};white-space:nowrap;"
 TD = f"padding:3px 8px;border-bottom:1px solid {BORDER};white-space:nowrap;"
-STATUS_COLOURS = {"ok": GOOD, "failed": BAD, "running": ACCENT, "interrupted": WARN}
+STATUS_COLOURS = {"ok": GOOD, "failed": BAD, "running": ACCENT, "interrupted": WARN, "dead": BAD}
 
 
 def esc(value: Any) -> str:

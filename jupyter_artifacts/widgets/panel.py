@@ -30,7 +30,7 @@ from .viewmodels import (
 TAB_TITLES = ("Runs", "Artifacts", "Metrics", "Lineage")
 RUNS, ARTIFACTS, METRICS, LINEAGE = range(4)
 STATUSES = [("any status", ""), ("ok", "ok"), ("failed", "failed"), ("running", "running"),
-            ("interrupted", "interrupted")]
+            ("interrupted", "interrupted"), ("crashed (dead)", "dead")]
 
 
 def _text(placeholder: str) -> w.Text:

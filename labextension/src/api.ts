@@ -3,7 +3,11 @@
  */
 import { requestAPI } from './request';
 
-export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
+/**
+ * `dead`: stored as running, but the process that wrote the run is gone (a killed script,
+ * a crashed kernel); the server derives it when reading.
+ */
+export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted' | 'dead';
 
 export interface IRunRow {
   id: string;
@@ -20,6 +24,10 @@ export interface IRunRow {
   params: Record<string, unknown>;
   metrics: Record<string, number | null>;
   has_error: boolean;
+  /** The writing process: host name and pid (null for runs recorded before either was). */
+  host?: string | null;
+  pid?: number | null;
+  heartbeat_at?: number | null;
 }
 
 export interface IRun extends IRunRow {

@@ -1,6 +1,33 @@
 /**
  * Formatting of numbers, durations, times and sizes shared by the views.
  */
+import type { IRunRow, RunStatus } from './api';
+
+/** How each run status reads in the sidebar. */
+export const STATUS_LABELS: Record<RunStatus, string> = {
+  ok: 'OK',
+  failed: 'Failed',
+  running: 'Running',
+  interrupted: 'Interrupted',
+  dead: 'Crashed'
+};
+
+/** A status badge's tooltip: a crashed run says why it is not running any more. */
+export function statusTitle(row: Pick<IRunRow, 'status' | 'host' | 'pid'>): string {
+  if (row.status !== 'dead') {
+    return STATUS_LABELS[row.status] ?? row.status;
+  }
+  const writer = row.host ? ` (${row.host}, pid ${row.pid ?? '?'})` : '';
+  return `Crashed: still marked running, but the process that ran it${writer} is gone`;
+}
+
+/** A run's duration, or what it is doing when it has none. */
+export function formatRunDuration(row: Pick<IRunRow, 'status' | 'duration'>): string {
+  if (row.duration === null && row.status === 'dead') {
+    return 'crashed';
+  }
+  return formatDuration(row.duration);
+}
 
 export function formatNumber(value: unknown): string {
   if (value === null || value === undefined) {

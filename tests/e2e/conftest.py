@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,7 +21,9 @@ import pytest
 from jupyter_artifacts.codecs import save_object
 from jupyter_artifacts.store import ENV_VAR, Store
 
-CHROMIUM = Path("/usr/bin/chromium")
+#: Set to a Chromium/Chrome binary to use it instead of Playwright's own browser.
+CHROMIUM_ENV = "PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -110,6 +113,21 @@ def _wait_until_up(url: str, token: str, proc: subprocess.Popen[bytes], timeout:
     raise TimeoutError(f"jupyter lab did not answer within {timeout} s")
 
 
+def _checkout_labextension(base: Path) -> str | None:
+    """A Jupyter path serving the sidebar built from this checkout (``npm run build:prod``),
+    if there is one: JupyterLab takes the first extension of a name it finds, so the code
+    under test is what the browser runs, not whatever the environment installed."""
+    import jupyter_artifacts
+
+    built = Path(jupyter_artifacts.__file__).parent / "labextension"
+    if not (built / "package.json").is_file():
+        return None
+    shim = base / "jupyter-path"
+    (shim / "labextensions").mkdir(parents=True)
+    (shim / "labextensions" / "jupyter-artifacts").symlink_to(built, target_is_directory=True)
+    return str(shim)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """``jupyter lab`` on a free port with a token, a temp root and temp user settings."""
@@ -125,6 +143,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
     env["JUPYTER_CONFIG_DIR"] = str(base / "config")
     env["JUPYTER_RUNTIME_DIR"] = str(base / "runtime")
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [_checkout_labextension(base),
+                                                        env.get("JUPYTER_PATH")]))
     log = (base / "lab.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
@@ -146,14 +166,37 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         log.close()
 
 
+def find_chromium(bundled: str | None) -> tuple[str | None, str]:
+    """The browser to launch, the way Playwright users expect: Playwright's own (after
+    ``playwright install chromium``), else ``$PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH``, else a
+    Chromium or Chrome on PATH. Returns ``(path or None for Playwright's, reason if none)``."""
+    if bundled and Path(bundled).is_file():
+        return None, ""
+    if configured := os.environ.get(CHROMIUM_ENV):
+        if Path(configured).is_file():
+            return configured, ""
+        return None, f"{CHROMIUM_ENV}={configured} is not a file"
+    for name in CHROMIUM_NAMES:
+        if found := shutil.which(name):
+            return found, ""
+    return None, ("no Chromium for the browser tests: run `playwright install chromium`, set "
+                  f"{CHROMIUM_ENV}, or put one of {', '.join(CHROMIUM_NAMES)} on PATH "
+                  "(Debian: apt-get install chromium)")
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the browser tests need the playwright package (the [test] extra)")
+    with sync_api.sync_playwright() as playwright:
+        try:
+            bundled = playwright.chromium.executable_path
+        except Exception:  # some versions raise when the browser was never installed
+            bundled = None
+        executable, missing = find_chromium(bundled)
+        if missing:
+            pytest.skip(missing)
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:

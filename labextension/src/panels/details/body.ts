@@ -6,7 +6,13 @@ import { Widget } from '@lumino/widgets';
 
 import { ILineage, IRunDetail, IVersion, fetchLineage, fetchSeries, loadSnippet } from '../../api';
 import { IArtifactsActions } from '../../actions';
-import { formatDuration, formatNumber, formatSize, formatTime } from '../../format';
+import {
+  formatNumber,
+  formatRunDuration,
+  formatSize,
+  formatTime,
+  statusTitle
+} from '../../format';
 import * as dom from '../../dom';
 import { requestContent } from '../../request';
 import { lineChart } from '../../svg';
@@ -56,14 +62,15 @@ export class DetailsBody extends Widget {
     title.className = 'jp-Artifacts-DetailsTitle';
     const status = document.createElement('span');
     status.className = `jp-Artifacts-Status jp-Artifacts-Status-${run.status}`;
+    status.title = statusTitle(run);
     const name = document.createElement('span');
     name.textContent = `${run.name} (${run.ref})`;
     title.append(status, name);
     const meta = document.createElement('div');
     meta.className = 'jp-Artifacts-DetailsMeta';
     meta.textContent = [
-      run.status,
-      formatDuration(run.duration),
+      run.status === 'dead' ? statusTitle(run) : run.status,
+      formatRunDuration(run),
       formatTime(run.started_at),
       run.notebook_path ?? '',
       run.tags.map(t => `#${t}`).join(' ')

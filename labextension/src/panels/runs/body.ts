@@ -5,7 +5,13 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { fetchKeys, IRunRow } from '../../api';
-import { formatDuration, formatNumber, formatTime } from '../../format';
+import {
+  formatNumber,
+  formatRunDuration,
+  formatTime,
+  STATUS_LABELS,
+  statusTitle
+} from '../../format';
 import { RunsModel } from './model';
 
 /**
@@ -228,10 +234,9 @@ namespace Private {
     };
     select('status', 'Status', [
       ['', 'Any status'],
-      ['ok', 'OK'],
-      ['failed', 'Failed'],
-      ['running', 'Running'],
-      ['interrupted', 'Interrupted']
+      ...(['ok', 'failed', 'running', 'interrupted', 'dead'] as const).map(
+        (s): [string, string] => [s, STATUS_LABELS[s]]
+      )
     ]);
     select('sort', 'Sort', [
       ['', 'Newest first'],
@@ -331,7 +336,7 @@ namespace Private {
     check.setAttribute('aria-label', `Select ${row.ref} to compare`);
     const status = document.createElement('span');
     status.className = `jp-Artifacts-Status jp-Artifacts-Status-${row.status}`;
-    status.title = row.status;
+    status.title = statusTitle(row);
     const name = document.createElement('span');
     name.className = 'jp-Artifacts-RunName';
     name.textContent = row.name;
@@ -340,7 +345,7 @@ namespace Private {
     ref.textContent = row.ref;
     const duration = document.createElement('span');
     duration.className = 'jp-Artifacts-RunDuration';
-    duration.textContent = formatDuration(row.duration);
+    duration.textContent = formatRunDuration(row);
     const line1 = document.createElement('div');
     line1.className = 'jp-Artifacts-RunLine';
     line1.append(check, status, name, ref, duration);
