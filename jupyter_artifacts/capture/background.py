@@ -7,16 +7,14 @@ stores a snapshot of the model, and anything that needs the result waits for it.
 
 from __future__ import annotations
 
-import atexit
 import copy
 import sys
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-_executor: ThreadPoolExecutor | None = None
-_lock = threading.Lock()
-_pending: set[Future[Any]] = set()
+from ..codecs.background import collecting, flush_at_exit, pending, submit, track, wait_pending
+
+__all__ = ["can_defer", "collecting", "flush_at_exit", "pending", "snapshot", "submit", "track",
+           "wait_pending"]
 
 
 def can_defer(value: Any) -> bool:
@@ -55,23 +53,3 @@ def snapshot(value: Any) -> Any:
         elif not fitted and can_defer(attr):
             setattr(clone, key, snapshot(attr))
     return clone
-
-
-def submit(fn: Any, *args: Any) -> Future[Any]:
-    global _executor
-    with _lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ja-save")
-        future = _executor.submit(fn, *args)
-        _pending.add(future)
-    future.add_done_callback(_pending.discard)
-    return future
-
-
-def wait_pending(timeout: float | None = None) -> None:
-    """Block until every deferred save of this process has finished."""
-    for future in list(_pending):
-        future.exception(timeout=timeout)
-
-
-atexit.register(wait_pending)

@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import tracking
+from ..codecs.figures import snapshots_in_background
 from ..errors import ArtifactsError, InvalidValueError
 from ..store import ArtifactVersion, Store
 from . import background
 from .analysis import CellNames
-from .figures import figures_drawn, open_figures
+from .figures import ShownFigures, figures_drawn, open_figures
 from .linking import VersionLinker, file_artifact_name
 from .recorders import DisplayRecorder, FileWatcher, StreamTee
 from .values import (
@@ -75,9 +77,15 @@ class CellRun:
         self.figures: list[Any] = []
         self.active: tracking.ActiveRun | None = None
         self.notebook: str | None = None
-        # Only under an interactive frontend: a headless run (nbclient, papermill) stops the
-        # kernel right after its last cell, before a background save could finish.
-        self.defer_models = False
+        # Models are stored in the background; a headless kernel (nbclient, papermill) waits
+        # for them when it is asked to shut down (see TrackingSession._hook_kernel_shutdown).
+        self.defer_models = True
+        # What tracking cost this cell: seconds in our hooks on the cell's critical path,
+        # per capture, and the background jobs the cell started (timed as they run).
+        self.critical_s = 0.0
+        self.capture_s: dict[str, float] = {}
+        self.background: list[Future[Any]] = []
+        self.shown: ShownFigures | None = None
         self.curve: Any = None  # the live metric curve, once the cell logs a metric
         self._before: dict[str, Any] = {}
         self._signatures: dict[str, Any] = {}
@@ -137,6 +145,8 @@ class CellRun:
         sys.stdout, sys.stderr = self.stdout, self.stderr
         on_publish = self._note_shown_figures if self.options.figures else None
         self.displays = DisplayRecorder(self.shell.display_pub, on_publish).__enter__()
+        if self.options.figures:
+            self.shown = ShownFigures(self.shell).__enter__()
         self.files = FileWatcher([self.store.root]).__enter__()
 
     # -- after the cell --------------------------------------------------------------
@@ -149,6 +159,8 @@ class CellRun:
             self.displays.__exit__()
         if self.files is not None:
             self.files.__exit__()
+        if self.shown is not None:
+            self.shown.__exit__()
 
     def _note_shown_figures(self) -> None:
         for fig, state in open_figures().values():
@@ -214,6 +226,13 @@ class CellRun:
         return True  # the rest (torch trains in place): content comparison by oid decides
 
     def _save_output(self, value: Any, name: str, run_id: str, kind: str | None) -> None:
+        start = time.perf_counter()
+        with background.collecting() as jobs:
+            self._store_output(value, name, run_id, kind)
+        self.background += jobs
+        self.capture_s[name] = self.capture_s.get(name, 0.0) + time.perf_counter() - start
+
+    def _store_output(self, value: Any, name: str, run_id: str, kind: str | None) -> None:
         if kind == "model" and self.defer_models and background.can_defer(value):
             self._to_defer.append((name, self.linker.deferred_output_version(value, name, run_id, kind)))
             return
@@ -233,9 +252,10 @@ class CellRun:
         for fig_id in figure_names:
             if not any(id(f) == fig_id for f in drawn):
                 drawn.append(next(v for v in self.shell.user_ns.values() if id(v) == fig_id))
-        for i, fig in enumerate(drawn, start=1):
-            name = figure_names.get(id(fig)) or f"{base}/figure{i}"
-            self._save_output(fig, name, run_id, "figure")
+        with snapshots_in_background():  # the session waits for them before the next cell
+            for i, fig in enumerate(drawn, start=1):
+                name = figure_names.get(id(fig)) or f"{base}/figure{i}"
+                self._save_output(fig, name, run_id, "figure")
 
     def _record_files(self, run_id: str) -> None:
         watched_reads = set(self.files.reads) if self.files else set()
@@ -298,7 +318,9 @@ class CellRun:
     def start_deferred(self) -> Future[tuple[ArtifactVersion, bool]] | None:
         """Start the background saves (after the run is closed, so they compete with nothing);
         return the last one's future."""
-        self.deferred += [(name, start()) for name, start in self._to_defer]
+        started = [(name, start()) for name, start in self._to_defer]
+        self.deferred += started
+        self.background += [future for _, future in started]
         self._to_defer = []
         return self.deferred[-1][1] if self.deferred else None
 

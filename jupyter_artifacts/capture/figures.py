@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import sys
 from typing import Any
+
+from ..codecs.base import mro_names
+from ..codecs.figures import remember_shown
 
 
 def _state(fig: Any) -> tuple[int, ...]:
@@ -12,11 +16,16 @@ def _state(fig: Any) -> tuple[int, ...]:
 
 
 def open_figures() -> dict[int, tuple[Any, tuple[int, ...]]]:
-    """The open pyplot figures by number with their state; empty (no import) if pyplot is unused."""
-    plt = sys.modules.get("matplotlib.pyplot")
-    if plt is None:
+    """The open pyplot figures by number with their state; empty (no import) if pyplot is unused.
+
+    Read from pyplot's registry directly: ``plt.figure(num)`` would make each one current.
+    """
+    if "matplotlib.pyplot" not in sys.modules:
         return {}
-    return {num: (fig, _state(fig)) for num in plt.get_fignums() if (fig := plt.figure(num))}
+    from matplotlib._pylab_helpers import Gcf
+
+    managers = list(Gcf.figs.items())
+    return {num: (m.canvas.figure, _state(m.canvas.figure)) for num, m in managers}
 
 
 def figures_drawn(before: dict[int, tuple[Any, tuple[int, ...]]],
@@ -33,3 +42,34 @@ def figures_drawn(before: dict[int, tuple[Any, tuple[int, ...]]],
         if not unchanged and all(f is not fig for f in drawn):
             drawn.append(fig)
     return drawn
+
+
+class ShownFigures:
+    """While a tracked cell runs, keep the PNG each displayed figure was shown as.
+
+    Wraps the shell's display formatter (the one ``display(fig)`` and the inline backend's
+    ``flush_figures`` go through), so the bytes stored are the very bytes the frontend got.
+    """
+
+    def __init__(self, shell: Any) -> None:
+        self.formatter = shell.display_formatter
+        self._format = self.formatter.format
+
+    def _wrapped(self, obj: Any, *args: Any, **kwargs: Any) -> Any:
+        result = self._format(obj, *args, **kwargs)
+        try:
+            if "matplotlib.figure.Figure" in mro_names(obj):
+                data = result[0].get("image/png")
+                if data is not None:
+                    remember_shown(obj, base64.b64decode(data) if isinstance(data, str) else data)
+        except Exception:  # noting is best effort: the figure is then drawn again when stored
+            pass
+        return result
+
+    def __enter__(self) -> ShownFigures:
+        self.formatter.format = self._wrapped
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.formatter.__dict__.get("format") == self._wrapped:
+            del self.formatter.format

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -10,11 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from ..codecs import encode, save_object
+from ..codecs.figures import helper
+from ..errors import ArtifactsError
 from ..store import ArtifactVersion, Store
 from . import background
 from .values import signature
 
 Saved = tuple[ArtifactVersion, bool]
+
+
+class SaveFailedError(ArtifactsError):
+    """The helper process could not store a value handed to it."""
 
 
 class VersionLinker:
@@ -93,8 +100,35 @@ class VersionLinker:
             self._remember(value, version, sig)
             return version, created
 
+        def hand_over(result: Future[Saved]) -> None:
+            """On the save lane: give the model to the helper process, which stores it on the
+            other core and outlives the kernel; ``result`` gets its answer."""
+            try:
+                payload = pickle.dumps(frozen, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # not picklable (a lambda inside): serialise here instead
+                result.set_result(save())
+                return
+            job = {"job": "save", "store": str(self.store.root), "name": name, "kind": kind,
+                   "run_id": run_id}
+            answer = helper().hand_over(job, payload)
+            background.track(answer, detached=True)
+
+            def answered(done: Future[Any]) -> None:
+                reply = done.result()
+                done.seconds = result.seconds = reply.get("seconds", 0.0)  # type: ignore[attr-defined]
+                if not reply.get("ok"):
+                    result.set_exception(SaveFailedError(reply.get("error", "the helper failed")))
+                    return
+                version = self.store.get_version(reply["version"])
+                self._remember(value, version, sig)
+                result.set_result((version, reply["created"]))
+
+            answer.add_done_callback(answered)
+
         def start() -> Future[tuple[ArtifactVersion, bool]]:
-            future = background.submit(save)
+            future: Future[Saved] = Future()
+            lane = background.submit(hand_over, future)
+            lane.add_done_callback(lambda f: future.set_exception(exc) if (exc := f.exception()) else None)
             self._deferred[key] = future
             future.add_done_callback(
                 lambda f: self._deferred.pop(key, None) if self._deferred.get(key) is f else None)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .session import TrackingSession
 
 USAGE = ("%artifacts ls [NAME] | show REF | load REF [as VAR] | runs [NAME] | diff REF REF | "
-         "panel | compare REF REF... | lineage REF")
+         "panel | compare REF REF... | lineage REF | costs [N]")
 
 
 @magics_class
@@ -120,3 +120,23 @@ class ArtifactsMagics(Magics):
         from ..graph import lineage
 
         return lineage(args[0])
+
+    def _cmd_costs(self, args: list[str]) -> Any:
+        """The runs whose tracking cost the cell most (``costs [N]``, ``slow`` for short)."""
+        if len(args) > 1 or (args and not args[0].isdigit()):
+            raise UsageError("%artifacts costs [N]")
+        from .costs import slowest
+
+        rows = slowest(tracking.default_store(), int(args[0]) if args else 10)
+        if not rows:
+            print("no tracked cells with a recorded cost yet")
+            return None
+        lines = [f"{'run':<10} {'on cell ms':>10} {'background ms':>13}  name / slowest capture"]
+        for r in rows:
+            bg = "" if r["background_ms"] is None else f"{r['background_ms']:.0f}"
+            lines.append(f"{r['run']:<10} {r['critical_ms']:>10.0f} {bg:>13}  {r['name'][:40]}"
+                         + (f" / {r['slowest_capture']}" if r["slowest_capture"] else ""))
+        print("\n".join(lines))
+        return None
+
+    _cmd_slow = _cmd_costs

@@ -8,8 +8,10 @@ ordinary cell. Display of the last value, ``;``, top-level ``await``, tracebacks
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import sys
 import threading
 import time
 import uuid
@@ -18,7 +20,9 @@ from typing import Any
 from IPython.core.error import UsageError
 
 from .. import tracking
+from ..codecs.figures import wait_snapshots, warm_up
 from ..environment import git_state, python_environment
+from . import background, costs
 from .analysis import analyse
 from .cellrun import CellRun, TrackOptions
 from .linking import VersionLinker
@@ -93,6 +97,7 @@ class TrackingSession:
         self._linker: VersionLinker | None = None
         self._git: tuple[float, tuple[str | None, bool | None]] | None = None
         self._contexts: set[str] = set()
+        self._kernel_hooked: Any = None
         # Listing installed packages takes ~100 ms: do it off the first tracked cell's path.
         threading.Thread(target=python_environment, daemon=True).start()
 
@@ -105,6 +110,31 @@ class TrackingSession:
         events.register("post_run_cell", self.post_run_cell)
         # Last, so the blank line we leave is not removed by leading_empty_lines.
         self.shell.input_transformers_cleanup.append(self.strip_magic_line)
+        self._hook_kernel_shutdown()
+
+    def _hook_kernel_shutdown(self) -> None:
+        """Finish background saves when the kernel is asked to stop, before it answers.
+
+        nbclient and papermill stop the kernel right after the last cell, then terminate
+        it (and its child processes) within seconds: ``atexit`` alone would run too late.
+        """
+        kernel = getattr(self.shell, "kernel", None)
+        if kernel is None or "do_shutdown" in vars(kernel):
+            return
+        original = kernel.do_shutdown
+
+        def do_shutdown(*args: Any, **kwargs: Any) -> Any:
+            background.flush_at_exit()
+            return original(*args, **kwargs)
+
+        kernel.do_shutdown = do_shutdown
+        self._kernel_hooked = kernel
+
+    def _unhook_kernel_shutdown(self) -> None:
+        kernel = getattr(self, "_kernel_hooked", None)
+        if kernel is not None and "do_shutdown" in vars(kernel):
+            del kernel.do_shutdown
+        self._kernel_hooked = None
 
     def unregister(self) -> None:
         events = self.shell.events
@@ -114,6 +144,7 @@ class TrackingSession:
                 events.unregister(name, callback)
         if self.strip_magic_line in self.shell.input_transformers_cleanup:
             self.shell.input_transformers_cleanup.remove(self.strip_magic_line)
+        self._unhook_kernel_shutdown()
         if self.current is not None:
             self.current.stop_recording()
             self.current = None
@@ -155,6 +186,9 @@ class TrackingSession:
         return self._git[1]
 
     def pre_run_cell(self, info: Any) -> None:
+        # Figures stored by the last tracked cell are pickled after it replied; no cell may
+        # change them before that is done.
+        wait_snapshots()
         parts = split_track_cell(info.raw_cell or "")
         if parts is None:
             return
@@ -167,6 +201,7 @@ class TrackingSession:
 
     def begin(self, options: TrackOptions, body: str, cell_id: str | None) -> None:
         """Start a run for a cell whose body is about to execute."""
+        start = time.perf_counter()
         cell: CellRun | None = None
         try:
             store = self._store()
@@ -174,7 +209,6 @@ class TrackingSession:
             names = analyse(self.shell.transform_cell(body))
             cell = CellRun(self.shell, store, self._linker, options, body, names)
             cell.notebook = notebook = self.notebook_path()
-            cell.defer_models = notebook is not None  # JupyterLab, Notebook and VS Code name it
             cell.note_inputs()
             commit, dirty = self._git_state(os.path.dirname(os.path.abspath(notebook or "x")))
             if str(store.root) not in self._contexts:  # once per store, not once per cell
@@ -188,6 +222,9 @@ class TrackingSession:
             })
             self._attach_live_curve(cell)
             self.current = cell
+            if options.figures and "matplotlib.pyplot" in sys.modules:
+                warm_up()  # the SVG helper starts while the cell runs, not when it ends
+            cell.critical_s += time.perf_counter() - start
         except Exception as exc:  # tracking must never stop the user's cell
             self.current = None
             self._warn(f"this cell runs untracked ({type(exc).__name__}: {exc})")
@@ -217,15 +254,18 @@ class TrackingSession:
 
     def post_execute(self) -> None:
         if self.current is not None:
+            start = time.perf_counter()
             try:
                 self.current.catch_figures()
             except Exception as exc:
                 self.current.warn("figures not captured", exc)
+            self.current.critical_s += time.perf_counter() - start
 
     def post_run_cell(self, result: Any) -> None:
         cell, self.current = self.current, None
         if cell is None:
             return
+        start = time.perf_counter()
         cell.stop_recording()
         if cell.curve is not None:
             cell.curve.close()
@@ -240,10 +280,11 @@ class TrackingSession:
         except Exception as exc:
             self._warn(f"the run could not be closed ({exc})")
             return
-        if not cell.options.quiet and cell.active is not None:
-            self._show_summary(cell)
-            return
         last = cell.start_deferred()
+        self._record_cost(cell, start)
+        if not cell.options.quiet and cell.active is not None:
+            self._show_summary(cell, last)
+            return
         if last is not None:
             last.add_done_callback(lambda _: self._quiet_report(cell))
         elif cell.warnings:
@@ -254,12 +295,30 @@ class TrackingSession:
         if cell.warnings:
             self._warn("; ".join(cell.warnings))
 
-    def _show_summary(self, cell: CellRun) -> None:
+    def _record_cost(self, cell: CellRun, start: float) -> None:
+        """Put what tracking cost the cell on its run; the background part once it is known."""
+        if cell.active is None:
+            return
+        store, run_id = cell.store, cell.active.id
+        cell.critical_s += time.perf_counter() - start
+        try:
+            cell.active.run.metadata = costs.save_cost(
+                store, run_id, costs.cost_record(cell.critical_s, cell.capture_s), cell.active.run.metadata)
+        except Exception as exc:  # the cost is a nicety: never lose the run over it
+            cell.warn("tracking cost not recorded", exc)
+            return
+
+        def background_done(seconds: float) -> None:
+            with contextlib.suppress(Exception):
+                costs.save_cost(store, run_id, {"background_ms": round(seconds * 1000, 1)})
+
+        costs.when_background_done(cell.background, background_done)
+
+    def _show_summary(self, cell: CellRun, last: Any) -> None:
         from IPython.display import display
 
         handle = display(self._summary_bundle(cell), raw=True, metadata={"jupyter_artifacts": True},
                          display_id=True)
-        last = cell.start_deferred()
         if last is not None and handle is not None:
             # Models are being stored in the background: redraw the summary when they are.
             def redraw(_: object) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..store.validate import safe_repr
+from .costs import cost_text
 
 LIVE_INTERVAL = 0.5  # seconds between redraws of the live curve
 LIVE_POINTS = 400
@@ -22,9 +23,11 @@ def summary_html(run: Any, outputs: list[Any], inputs: list[Any], metrics: dict[
                 f'color:var(--jp-ui-font-color1,#222)">{html.escape(text)}</span>')
 
     status_colour = {"ok": "#2e7d32", "failed": "#c62828", "interrupted": "#ef6c00"}.get(run.status, "#555")
+    cost = cost_text(run)
     rows = [f'<b>{html.escape(run.name)}</b> <code>{run.ref}</code> '
             f'<span style="color:{status_colour}">{run.status}</span>'
-            + (f" in {run.duration:.2f}s" if run.duration is not None else "")]
+            + (f" in {run.duration:.2f}s" if run.duration is not None else "")
+            + (f' <span style="opacity:0.7">· {cost}</span>' if cost else "")]
     if outputs or pending:
         rows.append("outputs " + "".join(chip(f"{v.ref}" + ("" if new else " (unchanged)"), v.kind)
                                          for v, new in outputs)
@@ -47,6 +50,8 @@ def summary_html(run: Any, outputs: list[Any], inputs: list[Any], metrics: dict[
 def summary_text(run: Any, outputs: list[Any], metrics: dict[str, float],
                  pending: list[str] = ()) -> str:  # type: ignore[assignment]
     parts = [f"{run.name} [{run.ref}] {run.status}"]
+    if cost := cost_text(run):
+        parts.append(cost)
     if outputs or pending:
         parts.append("outputs: " + ", ".join([*(v.ref for v, _ in outputs),
                                               *(f"{n} (saving…)" for n in pending)]))

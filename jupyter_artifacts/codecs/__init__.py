@@ -74,11 +74,14 @@ def save_object(
     if kind is not None and kind not in KINDS:
         raise InvalidReferenceError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
     codec, encoded = encode(obj, store, allow_pickle=allow_pickle, progress=progress)
-    return store.add_version(
+    version, created = store.add_version(
         name, oid=encoded.oid, kind=kind or encoded.kind, media_type=encoded.media_type,
         codec=codec.name, size=encoded.size, summary=encoded.summary,
         metadata={**encoded.metadata, **(metadata or {})}, run_id=run_id, tags=tags,
     )
+    if encoded.later is not None:
+        encoded.later(version)
+    return version, created
 
 
 def load_version(store: Store, version: ArtifactVersion, *, trust: bool = False) -> Any:

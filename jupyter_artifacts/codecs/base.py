@@ -29,6 +29,9 @@ class Encoded:
     media_type: str
     summary: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: Called with the recorded version, for work that can wait (a figure's SVG): it hands
+    #: that work to :mod:`.background` so the caller returns at once.
+    later: Callable[[ArtifactVersion], None] | None = None
 
 
 class Codec:

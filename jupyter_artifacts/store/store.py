@@ -312,6 +312,24 @@ class Store:
                 self._record_event(conn, run_id, version_id, "output")
         return self.get_version(version_id), created
 
+    def set_version_object(self, version_id: str, key: str, oid: str, size: int) -> None:
+        """Attach a secondary object made after the version was recorded (a figure's SVG).
+
+        The object must be in the object store already, as for :meth:`add_version`.
+        """
+        if not self.objects.exists(oid):
+            raise NotFoundError(f"object {oid[:12]} is not in the store")
+        with self.catalog.write() as conn:
+            row = conn.execute("SELECT metadata, summary FROM versions WHERE id = ?",
+                               (version_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no artifact version {version_id!r}")
+            metadata, summary = json.loads(row[0] or "{}"), json.loads(row[1] or "{}")
+            metadata.setdefault("objects", {})[key] = oid
+            summary[f"{key}_size"] = size
+            conn.execute("UPDATE versions SET metadata = ?, summary = ? WHERE id = ?",
+                         (_json(metadata), _json(summary), version_id))
+
     def record_event(self, run_id: str, version_ref: str, event_type: str) -> None:
         """Link a run to a version as ``input`` or ``output``."""
         version_id = self.resolve(version_ref).id

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from jupyter_artifacts.codecs import export_version, load_version, save_object
+from jupyter_artifacts.codecs.background import wait_pending
 from jupyter_artifacts.errors import UnsupportedObjectError, UntrustedPickleError
 from jupyter_artifacts.store import Store
 
@@ -104,9 +105,67 @@ def test_figure_png_and_svg(store: Store) -> None:
     plt.close(fig)
     png = back.data if hasattr(back, "data") else back
     assert png.startswith(b"\x89PNG")
+    wait_pending()  # the SVG is rendered in the background
+    version = store.get_version(version.id)
     svg = store.objects.read_bytes(version.metadata["objects"]["svg"])
-    assert b"<svg" in svg
+    assert b"<svg" in svg and version.summary["svg_size"] == len(svg)
     assert (version.kind, version.summary["title"]) == ("figure", "loss")
+
+
+def test_figure_svg_is_of_the_figure_as_saved_not_as_changed_later(store: Store) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3])
+    ax.set_title("as saved")
+    version, _ = save_object(store, fig, "fig")
+    ax.set_title("changed afterwards")  # before the background SVG could have been drawn
+    ax.plot([3, 2, 1])
+    wait_pending()
+    svg = store.objects.read_bytes(store.get_version(version.id).metadata["objects"]["svg"])
+    plt.close(fig)
+    assert b"as saved" in svg and b"changed afterwards" not in svg
+
+
+def test_figure_that_cannot_be_pickled_still_gets_its_svg(store: Store) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"<{x:g}>"))  # a lambda: no pickle
+    version, _ = save_object(store, fig, "fig")
+    plt.close(fig)
+    wait_pending()
+    svg = store.objects.read_bytes(store.get_version(version.id).metadata["objects"]["svg"])
+    assert b"<svg" in svg
+
+
+def test_a_figure_shown_is_stored_as_the_png_shown(store: Store) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from jupyter_artifacts.codecs.figures import remember_shown
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3])
+    fig.canvas.draw()
+    shown = b"\x89PNG as the frontend got it"
+    remember_shown(fig, shown)
+    version, _ = save_object(store, fig, "fig")
+    assert store.objects.read_bytes(version.oid) == shown
+    ax.set_title("changed")  # no longer what was shown: drawn afresh
+    version, _ = save_object(store, fig, "fig")
+    plt.close(fig)
+    assert store.objects.read_bytes(version.oid) != shown
 
 
 def test_metrics_dict_and_classification_report(store: Store) -> None:

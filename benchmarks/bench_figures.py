@@ -1,0 +1,114 @@
+"""What %%track costs a cell that draws or trains, in a real kernel (JSON lines).
+
+- a cell drawing one heavy figure (300x300 pcolormesh + 20k-point scatter) under the inline
+  backend, tracked vs untracked (target: at most 1.05x);
+- ``ja.save(fig)`` vs one PNG ``fig.savefig`` of the same figure (target: within 1.2x);
+- a cell training a 100-tree RandomForest, headless under nbclient (target: under 5 % added).
+
+Each cell runs 10 times (after a warm-up) in a kernel untracked and in another tracked; the
+ratio is of the summed times, including what background work costs the following cells.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from _common import emit, scratch
+from _kernel import cell_seconds, run_cells
+
+HEAVY = ("fig = plt.figure()\nplt.pcolormesh(rng.random((300, 300)))\n"
+         "plt.scatter(*rng.random((2, 20000)), s=2)\nplt.title('heavy')")
+FOREST = ("model = RandomForestClassifier(n_estimators=100, random_state=0).fit(X, y)\n"
+          "acc = model.score(X, y)")
+REPEAT = 10
+
+
+def both(setup: list[str], body: str, repeat: int) -> tuple[list[float], list[float]]:
+    """Cell times of ``body`` run ``repeat`` times in one kernel untracked and in another
+    tracked. Separate kernels: work a tracked cell leaves in the background (an SVG, a
+    model) slows whatever cell comes next, and must be charged to tracking."""
+    out = []
+    for prefix in ("", "%%track --quiet\n"):
+        with scratch() as folder:
+            os.environ["JUPYTER_ARTIFACTS_DIR"] = str(folder / ".artifacts")
+            nb = run_cells([*setup, *[prefix + body] * repeat, "pass"], folder)
+        out.append([t for c in nb.cells[len(setup) + 1:-1] if (t := cell_seconds(c))])
+    return out[0], out[1]
+
+
+def report(name: str, plain: list[float], tracked: list[float], target: str, **extra: object) -> None:
+    p, t = sum(plain), sum(tracked)
+    emit(name, t / p, "x", target, untracked_cell_s=round(statistics.median(plain), 4),
+         tracked_cell_s=round(statistics.median(tracked), 4),
+         added_ms_per_cell=round((t - p) / len(plain) * 1000, 1), cells=len(plain), **extra)
+
+
+def heavy_figure() -> None:
+    setup = ["%load_ext jupyter_artifacts", "%matplotlib inline",
+             "import numpy as np, matplotlib.pyplot as plt\nrng = np.random.default_rng(0)",
+             "%%track --quiet warm-up\n" + HEAVY]
+    plain, tracked = both(setup, HEAVY, REPEAT)
+    report("track_heavy_figure_cell", plain, tracked, "<= 1.05x")
+
+
+def forest() -> None:
+    setup = ["%load_ext jupyter_artifacts",
+             "from sklearn.datasets import load_breast_cancer\n"
+             "from sklearn.ensemble import RandomForestClassifier\n"
+             "X, y = load_breast_cancer(return_X_y=True)",
+             "%%track --quiet warm-up\n" + FOREST]  # the first model save imports skops
+    plain, tracked = both(setup, FOREST, REPEAT)
+    report("track_forest_cell_headless", plain, tracked, "< 1.05x")
+
+
+def save_vs_savefig() -> None:
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    import jupyter_artifacts as ja
+    from jupyter_artifacts.codecs.background import wait_pending
+
+    rng = np.random.default_rng(0)
+    with scratch() as folder:
+        os.environ["JUPYTER_ARTIFACTS_DIR"] = str(folder / ".artifacts")
+        saves, pngs, background = [], [], []
+        for i in range(6):
+            fig = plt.figure()
+            plt.pcolormesh(rng.random((300, 300)))
+            plt.scatter(*rng.random((2, 20000)), s=2)
+            start = time.perf_counter()
+            fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+            pngs.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            ja.save(fig, f"heavy{i}")
+            saves.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            wait_pending()
+            background.append(time.perf_counter() - start)
+            plt.close(fig)
+        p, s = statistics.median(pngs[1:]), statistics.median(saves[1:])
+        emit("save_figure_vs_png_savefig", s / p, "x", "<= 1.2x", savefig_png_s=round(p, 4),
+             ja_save_s=round(s, 4), svg_background_s=round(statistics.median(background[1:]), 3))
+
+
+def main() -> None:
+    which = sys.argv[1:] or ["save", "figure", "forest"]
+    if "save" in which:
+        save_vs_savefig()
+    if "figure" in which:
+        heavy_figure()
+    if "forest" in which:
+        forest()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    main()

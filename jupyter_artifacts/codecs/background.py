@@ -1,0 +1,90 @@
+"""Work handed off the cell's critical path: one worker thread, flushed before the process ends.
+
+Codecs (a figure's SVG) and capture (a model's skops file) submit jobs here. Each job's
+wall time is kept so a run can say what tracking cost it in the background. A headless
+kernel (nbclient, papermill) is stopped right after its last cell: :func:`wait_pending`
+runs at the kernel's shutdown request and at exit, so nothing queued is lost.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+# One thread per lane: "save" serialises values (skops walks models in Python); "svg" mostly
+# waits on the SVG helper process, so a model save and a figure's SVG overlap.
+_executors: dict[str, ThreadPoolExecutor] = {}
+_lock = threading.Lock()
+_pending: set[Future[Any]] = set()
+_collectors: list[list[Future[Any]]] = []
+_detached: set[Future[Any]] = set()
+
+
+@contextlib.contextmanager
+def collecting() -> Iterator[list[Future[Any]]]:
+    """Gather the jobs submitted inside the block (to account them to one cell)."""
+    futures: list[Future[Any]] = []
+    _collectors.append(futures)
+    try:
+        yield futures
+    finally:
+        _collectors.remove(futures)
+
+
+def submit(fn: Callable[..., Any], *args: Any, lane: str = "save") -> Future[Any]:
+    """Run ``fn(*args)`` on ``lane``'s worker thread; the future's ``seconds`` is its wall time."""
+    def timed() -> Any:
+        start = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            future.seconds = time.perf_counter() - start  # type: ignore[attr-defined]
+
+    with _lock:
+        if lane not in _executors:
+            _executors[lane] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ja-{lane}")
+        future: Future[Any] = _executors[lane].submit(timed)
+        _pending.add(future)
+        for futures in _collectors:
+            futures.append(future)
+    future.add_done_callback(_pending.discard)
+    return future
+
+
+def track(future: Future[Any], detached: bool = False) -> None:
+    """Count work done elsewhere (``detached``: by a process that outlives this one, so
+    shutdown need not wait for it) as pending, and as the current cell's."""
+    with _lock:
+        _pending.add(future)
+        if detached:
+            _detached.add(future)
+        for futures in _collectors:
+            futures.append(future)
+    future.add_done_callback(_pending.discard)
+    future.add_done_callback(_detached.discard)
+
+
+def pending() -> int:
+    """How many jobs are queued or running."""
+    return len(_pending)
+
+
+def wait_pending(timeout: float | None = None, detached: bool = True) -> None:
+    """Block until every job submitted so far has finished (jobs they submit included);
+    with ``detached=False``, until work done elsewhere has only been handed over."""
+    while waiting := [f for f in list(_pending) if detached or f not in _detached]:
+        for future in waiting:
+            future.exception(timeout=timeout)
+
+
+def flush_at_exit() -> None:
+    """What must happen before this process ends: every job run or handed over."""
+    wait_pending(detached=False)
+
+
+atexit.register(flush_at_exit)

@@ -1,0 +1,231 @@
+"""A helper process for the costly part of storing: figures' SVGs and models' files.
+
+Why a process and not a thread: SVG rendering is pure Python (10 s for a dense plot) and a
+thread would hold the GIL against the user's next cell; matplotlib is not thread-safe either
+(rcParams and pyplot state are global). The kernel pickles the figure when it is stored, so
+later changes to it cannot reach the SVG, and sends the rcParams of that moment with it.
+
+Models are handed over the same way: skops walks a model in Python (a second for a big forest),
+which on a thread would slow the user's next cell as much as it saved this one.
+
+The helper runs in its own session and writes into the store itself: once a job is
+handed over, it is finished even if the kernel stops (a headless run ends with the kernel
+shut down right after its last cell). It exits when the kernel closes the pipe.
+
+Protocol: a job is an 8-byte big-endian length + JSON header (see :meth:`SvgWorker.hand_over`)
+and an 8-byte length + pickle of ``(figure, rcparams)`` or of the model; each answer is a length + JSON
+(``ok``, ``error``, ``seconds``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import pickle
+import queue
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future
+from pathlib import Path
+from typing import IO, Any
+
+_HEADER = struct.Struct(">Q")
+# rcParams a figure reads while it is saved (the rest is fixed in its artists when drawn).
+_RC_PREFIXES = ("svg.", "savefig.", "path.", "hatch.", "image.", "text.", "mathtext.", "font.", "pdf.")
+# A collection with more elements than this is embedded as an image in the SVG (as
+# matplotlib's ``rasterized=True`` does): 90,000 quads of a pcolormesh take 10 s and tens
+# of MB as vector paths, and print no better.
+RASTERIZE_ABOVE = 5000
+RASTER_DPI = 150
+_log = logging.getLogger(__name__)
+
+
+def render_svg(fig: Any) -> bytes:
+    """The figure's SVG, as stored (fixed metadata, so identical re-runs give identical bytes).
+
+    Leaves the figure as it found it (it may be the user's own, when it cannot be pickled).
+    """
+    heavy = [artist for ax in fig.get_axes() for artist in ax.collections
+             if not artist.get_rasterized()
+             and max(len(artist.get_paths()), len(artist.get_offsets())) > RASTERIZE_ABOVE]
+    for artist in heavy:
+        artist.set_rasterized(True)
+    out = io.BytesIO()
+    try:
+        fig.savefig(out, format="svg", bbox_inches="tight", dpi=RASTER_DPI, metadata={"Date": None})
+    finally:
+        for artist in heavy:
+            artist.set_rasterized(False)
+    return out.getvalue()
+
+
+def snapshot(fig: Any) -> bytes:
+    """A pickle of the figure and the rcParams it is saved with; raises if it cannot pickle."""
+    import matplotlib
+
+    rc = {k: v for k, v in matplotlib.rcParams.items() if k.startswith(_RC_PREFIXES)}
+    return pickle.dumps((fig, rc), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _frame(data: bytes) -> bytes:
+    return _HEADER.pack(len(data)) + data
+
+
+def _read(stream: IO[bytes], n: int) -> bytes:
+    data = stream.read(n)
+    if len(data) != n:
+        raise EOFError("svg worker pipe closed")
+    return data
+
+
+def _read_frame(stream: IO[bytes]) -> bytes:
+    (size,) = _HEADER.unpack(_read(stream, _HEADER.size))
+    return _read(stream, size)
+
+
+# -- the helper process --------------------------------------------------------------
+def _run_job(header: dict[str, Any], payload: bytes, stores: dict[str, Any]) -> dict[str, Any]:
+    from ..store import Store
+
+    root = header["store"]
+    if root not in stores:
+        stores[root] = Store.open(Path(root), create=False)
+    store = stores[root]
+    # Only ever fed by the kernel that started us, with objects it pickled itself.
+    value = pickle.loads(payload)
+    if header["job"] == "save":
+        from . import save_object
+
+        version, created = save_object(store, value, header["name"], kind=header["kind"],
+                                       run_id=header["run_id"], allow_pickle=False)
+        return {"version": version.id, "created": created}
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    fig, rc = value
+    matplotlib.rcParams.update(rc)
+    try:
+        svg = render_svg(fig)
+    finally:
+        plt.close(fig)  # unpickling registers it with pyplot here (never in the kernel)
+    oid, size, _ = store.objects.put_bytes(svg)
+    store.set_version_object(header["version"], "svg", oid, size)
+    return {}
+
+
+def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("agg")
+    warnings.simplefilter("ignore")
+    jobs: queue.Queue[tuple[dict[str, Any], bytes] | None] = queue.Queue()
+
+    def receive() -> None:
+        # Read every job at once, so the kernel's hand-over never waits for a render.
+        try:
+            while True:
+                jobs.put((json.loads(_read_frame(stdin)), _read_frame(stdin)))
+        except (EOFError, OSError, ValueError):
+            jobs.put(None)
+
+    threading.Thread(target=receive, daemon=True).start()
+    stores: dict[str, Any] = {}
+    while (job := jobs.get()) is not None:
+        start = time.perf_counter()
+        try:
+            answer = {"ok": True, **_run_job(*job, stores)}
+        except Exception as exc:  # report, and keep serving
+            answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        answer["seconds"] = time.perf_counter() - start
+        try:
+            stdout.write(_frame(json.dumps(answer).encode()))
+            stdout.flush()
+        except OSError:
+            pass  # the kernel is gone; finish the jobs it handed over anyway
+
+
+# -- the kernel's side -----------------------------------------------------------------
+class SvgWorker:
+    """The kernel's handle on one helper process, started on first use; thread-safe."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self._waiting: deque[Future[Any]] = deque()
+
+    @property
+    def idle(self) -> bool:
+        """Not started (or stopped)."""
+        return self._proc is None or self._proc.poll() is not None
+
+    def start(self) -> None:
+        with self._lock:
+            self._process()
+
+    def _process(self) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._proc.poll() is not None:
+            self._fail_waiting("svg worker stopped")
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "jupyter_artifacts.codecs.svgworker"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                env={**os.environ, "MPLBACKEND": "agg"},
+                # Its own session: Jupyter interrupts and terminates the kernel's process
+                # group when it stops a kernel; a render handed over must still finish.
+                start_new_session=True,
+            )
+            threading.Thread(target=self._answers, args=(self._proc,), daemon=True,
+                             name="ja-svg-answers").start()
+        return self._proc
+
+    def hand_over(self, job: dict[str, Any], payload: bytes) -> Future[Any]:
+        """Give the worker one job (``{"job": "svg", "store", "version"}`` or ``{"job": "save",
+        "store", "name", "kind", "run_id"}``); returns once it has the job, with a future of
+        its answer (a dict with ``ok``, ``error``, ``seconds``, and for a save ``version``
+        and ``created``)."""
+        answer: Future[Any] = Future()
+        header = json.dumps(job).encode()
+        with self._lock:
+            proc = self._process()
+            assert proc.stdin is not None
+            self._waiting.append(answer)
+            try:
+                proc.stdin.write(_frame(header) + _frame(payload))
+                proc.stdin.flush()
+            except OSError as exc:
+                self._waiting.remove(answer)
+                proc.kill()
+                raise RuntimeError(f"svg worker stopped ({exc})") from None
+        return answer
+
+    def _answers(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        try:
+            while True:
+                answer = json.loads(_read_frame(proc.stdout))
+                with self._lock:
+                    future = self._waiting.popleft()
+                future.set_result(answer)
+        except (EOFError, OSError, ValueError, IndexError):
+            with self._lock:
+                if self._proc is proc:
+                    self._fail_waiting("svg worker stopped")
+
+    def _fail_waiting(self, message: str) -> None:
+        while self._waiting:
+            self._waiting.popleft().set_result({"ok": False, "error": message, "seconds": 0.0})
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(os, "nice"):
+        os.nice(10)  # low priority: the user's next cell comes first
+    _serve(sys.stdin.buffer, sys.stdout.buffer)

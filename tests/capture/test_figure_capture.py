@@ -1,0 +1,90 @@
+"""Figures and deferred stores under %%track: what the user saw, off the cell's critical path."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from jupyter_artifacts.capture.background import wait_pending
+from jupyter_artifacts.store import Store
+
+from .conftest import run
+
+
+def test_a_tracked_cell_leaves_the_current_figure_alone(shell: Any, store: Store) -> None:
+    run(shell, "import matplotlib.pyplot as plt\nfirst = plt.figure(); second = plt.figure()\n"
+               "plt.figure(first.number)")
+    run(shell, "%%track\nplt.gca().plot([1, 2, 3]);")
+    assert shell.user_ns["plt"].gcf() is shell.user_ns["first"]
+
+
+def test_the_stored_png_is_the_one_the_inline_backend_showed(shell: Any, store: Store) -> None:
+    shown: list[bytes] = []
+    publish = shell.display_pub.publish
+
+    def spy(data: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        if "image/png" in data:
+            png = data["image/png"]
+            shown.append(base64.b64decode(png) if isinstance(png, str) else png)
+        return publish(data, *args, **kwargs)
+
+    inline = "module://matplotlib_inline.backend_inline"
+    shell.display_pub.publish = spy
+    try:  # what %matplotlib inline does in a kernel
+        run(shell, f"import matplotlib; matplotlib.use({inline!r})\n"
+                   "from matplotlib_inline.backend_inline import configure_inline_support\n"
+                   f"configure_inline_support(get_ipython(), {inline!r})\nmatplotlib.interactive(True)\n"
+                   "import matplotlib.pyplot as plt")
+        run(shell, "%%track plots\nplt.plot([1, 2, 3]); plt.title('seen')")
+    finally:
+        del shell.display_pub.publish
+        run(shell, "configure_inline_support(get_ipython(), 'agg'); matplotlib.use('agg')\n"
+                   "matplotlib.interactive(False)")
+    figure = next(v for _, v in store.run_events("plots") if v.kind == "figure")
+    assert shown and store.objects.read_bytes(figure.oid) == shown[-1]
+    assert b"seen" in store.objects.read_bytes(figure.metadata["objects"]["svg"])
+
+
+def test_models_are_stored_in_the_background_without_a_notebook_too(shell: Any, store: Store,
+                                                                   monkeypatch: Any) -> None:
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)  # as under nbclient or papermill
+    run(shell, "from sklearn.linear_model import LogisticRegression\nX = [[0], [1], [2], [3]]\n"
+               "y = [0, 0, 1, 1]\nimport skops.io  # a model was stored before: the codec is warm")
+    shell.run_cell("%%track\nmodel = LogisticRegression().fit(X, y)", store_history=True)
+    from jupyter_artifacts.capture import background
+
+    # Not on the cell's path: queued when the cell returned (or already done).
+    assert background.pending() or store.versions("model")
+    wait_pending()
+    assert store.resolve("model:v1").kind == "model"
+
+
+def test_each_run_records_what_tracking_cost_it(shell: Any, store: Store, capsys: Any) -> None:
+    run(shell, "import matplotlib.pyplot as plt")
+    run(shell, "%%track drawing\nfig = plt.figure(); plt.plot([1, 2, 3]);")
+    cost = store.get_run("drawing").metadata["tracking_cost"]
+    assert cost["critical_ms"] > 0 and "fig" in cost["captures"]
+    assert cost["background_ms"] > 0  # the SVG, rendered after the cell
+    capsys.readouterr()
+    shell.run_line_magic("artifacts", "costs")
+    table = capsys.readouterr().out
+    assert "run-" in table and "drawing" in table and "fig (" in table
+
+
+def test_a_figure_changed_by_the_next_cell_is_stored_as_the_tracked_cell_left_it(
+        shell: Any, store: Store) -> None:
+    import time
+
+    from jupyter_artifacts.codecs import background
+
+    run(shell, "import matplotlib.pyplot as plt")
+    # No waiting between the cells: the snapshot is taken after the first one has replied,
+    # here late (the SVG lane is kept busy), so the next cell would race it.
+    background.submit(time.sleep, 1.0, lane="svg")
+    shell.run_cell("%%track drawing\nfig = plt.figure(); plt.plot([1, 2]); plt.title('as left')",
+                   store_history=True)
+    shell.run_cell("fig.axes[0].set_title('changed next'); fig.axes[0].plot([5, 1])", store_history=True)
+    wait_pending()
+    figure = next(v for _, v in store.run_events("drawing") if v.kind == "figure")
+    svg = store.objects.read_bytes(figure.metadata["objects"]["svg"])
+    assert b"as left" in svg and b"changed next" not in svg
