@@ -17,8 +17,10 @@ from ..errors import ArtifactsError, InvalidValueError
 from ..store import ArtifactVersion, Store
 from . import background
 from .analysis import CellNames
+from .costs import over_budget
 from .figures import ShownFigures, figures_drawn, open_figures
 from .linking import VersionLinker, file_artifact_name
+from .progress import estimated_size
 from .recorders import DisplayRecorder, FileWatcher, StreamTee
 from .values import (
     artifact_kind,
@@ -233,6 +235,9 @@ class CellRun:
         self.capture_s[name] = self.capture_s.get(name, 0.0) + time.perf_counter() - start
 
     def _store_output(self, value: Any, name: str, run_id: str, kind: str | None) -> None:
+        if name not in self.options.save and (notice := over_budget(name, estimated_size(value))):
+            self.warnings.append(notice)
+            return
         if kind == "model" and self.defer_models and background.can_defer(value):
             self._to_defer.append((name, self.linker.deferred_output_version(value, name, run_id, kind)))
             return

@@ -7,6 +7,7 @@ background jobs (SVGs, models) are done, ``background_ms``.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -15,6 +16,26 @@ from typing import Any
 from ..store import Run, Store
 
 KEY = "tracking_cost"
+# A value bigger than this would hold the cell for seconds while it is hashed and written:
+# it is not stored unless asked for with ``--save``.
+DEFAULT_BUDGET_MB = 2048
+
+
+def budget_bytes() -> int:
+    """The capture budget per value (``JUPYTER_ARTIFACTS_CAPTURE_BUDGET_MB``, default 2 GB)."""
+    try:
+        return int(float(os.environ.get("JUPYTER_ARTIFACTS_CAPTURE_BUDGET_MB", DEFAULT_BUDGET_MB)) * 2**20)
+    except ValueError:
+        return DEFAULT_BUDGET_MB * 2**20
+
+
+def over_budget(name: str, size: int) -> str | None:
+    """The one-line notice for a value over the budget, else None."""
+    budget = budget_bytes()
+    if size <= budget:
+        return None
+    return (f"{name} ({size / 2**30:.1f} GB) not stored: over the capture budget of "
+            f"{budget / 2**30:.1f} GB per value; %%track --save {name} stores it")
 
 
 def cost_record(critical_s: float, capture_s: dict[str, float]) -> dict[str, Any]:

@@ -88,3 +88,21 @@ def test_a_figure_changed_by_the_next_cell_is_stored_as_the_tracked_cell_left_it
     figure = next(v for _, v in store.run_events("drawing") if v.kind == "figure")
     svg = store.objects.read_bytes(figure.metadata["objects"]["svg"])
     assert b"as left" in svg and b"changed next" not in svg
+
+
+def test_a_value_over_the_capture_budget_is_not_stored_unless_asked(shell: Any, store: Store,
+                                                                     monkeypatch: Any) -> None:
+    monkeypatch.setenv("JUPYTER_ARTIFACTS_CAPTURE_BUDGET_MB", "1")  # as a 5 GB array would be
+    shown: list[str] = []
+    publish = shell.display_pub.publish
+    shell.display_pub.publish = lambda data, *a, **k: (shown.append(str(data.get("text/html", ""))),
+                                                       publish(data, *a, **k))
+    run(shell, "import numpy as np")
+    try:
+        run(shell, "%%track big\nbig = np.ones(2**20)")  # 8 MB
+    finally:
+        del shell.display_pub.publish
+    assert not store.list_artifacts(search="big")
+    assert any("big (0.0 GB) not stored: over the capture budget" in html for html in shown)
+    run(shell, "%%track --save big asked\nbig = np.ones(2**20)")
+    assert store.resolve("big:v1").kind == "dataset"
