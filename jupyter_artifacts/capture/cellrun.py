@@ -88,6 +88,8 @@ class CellRun:
         self.capture_s: dict[str, float] = {}
         self.background: list[Future[Any]] = []
         self.shown: ShownFigures | None = None
+        # Inputs a previous cell's background save is still storing: linked when it lands.
+        self._pending_inputs: list[Future[tuple[ArtifactVersion, bool]]] = []
         self.curve: Any = None  # the live metric curve, once the cell logs a metric
         self._before: dict[str, Any] = {}
         self._signatures: dict[str, Any] = {}
@@ -125,6 +127,9 @@ class CellRun:
                 self._signatures[name] = signature(value)
             if kind is None or kind == "figure" or not is_fitted_estimator(value):
                 continue
+            if (saving := self.linker.pending_save(value)) is not None:
+                self._pending_inputs.append(saving)  # linked when it lands, not waited for
+                continue
             try:
                 version = self.linker.input_version(value, name, kind)
             except (ArtifactsError, OSError, ValueError, TypeError) as exc:
@@ -136,6 +141,14 @@ class CellRun:
         if self.options.figures:
             self._figures_before = open_figures()
 
+    def _link_input_later(self, saving: Future[tuple[ArtifactVersion, bool]], run_id: str,
+                          linked: Future[None]) -> None:
+        try:
+            if saving.exception() is None:
+                self.store.record_event(run_id, saving.result()[0].id, "input")
+        finally:
+            linked.set_result(None)
+
     def start(self, run_name: str, fields: dict[str, Any]) -> None:
         self.active = tracking.start_run(
             run_name, store=self.store, tags=self.options.tags, params=self.params,
@@ -143,6 +156,11 @@ class CellRun:
         )
         for version in self.inputs:
             self.store.record_event(self.active.id, version.id, "input")
+        for saving in self._pending_inputs:
+            linked: Future[None] = Future()  # so that waiting for the background includes the link
+            background.track(linked, detached=True)
+            saving.add_done_callback(
+                lambda f, run_id=self.active.id, linked=linked: self._link_input_later(f, run_id, linked))
         self.stdout, self.stderr = StreamTee(sys.stdout), StreamTee(sys.stderr)
         sys.stdout, sys.stderr = self.stdout, self.stderr
         on_publish = self._note_shown_figures if self.options.figures else None

@@ -63,6 +63,11 @@ class VersionLinker:
             return  # no weak refs: identity could be reused, so do not remember
         self._objects[id(value)] = (ref, signature(value) if sig is None else sig, version.id)
 
+    def pending_save(self, value: Any) -> Future[Saved] | None:
+        """The background save of this very object, if one is still running."""
+        future = self._deferred.get(id(value))
+        return future if future is not None and not future.done() else None
+
     def input_version(self, value: Any, name: str, kind: str | None = None) -> ArtifactVersion:
         """The stored version with this content (any version of ``name``), stored if new."""
         if (known := self._remembered(value)) is not None:

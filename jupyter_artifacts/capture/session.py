@@ -222,8 +222,8 @@ class TrackingSession:
             })
             self._attach_live_curve(cell)
             self.current = cell
-            if options.figures and "matplotlib.pyplot" in sys.modules:
-                warm_up()  # the SVG helper starts while the cell runs, not when it ends
+            if "matplotlib.pyplot" in sys.modules or "sklearn" in sys.modules:
+                warm_up()  # the helper starts while the cell runs, not when it ends
             cell.critical_s += time.perf_counter() - start
         except Exception as exc:  # tracking must never stop the user's cell
             self.current = None

@@ -19,6 +19,7 @@ and an 8-byte length + pickle of ``(figure, rcparams)`` or of the model; each an
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -120,6 +121,13 @@ def _run_job(header: dict[str, Any], payload: bytes, stores: dict[str, Any]) -> 
     return {}
 
 
+def _prewarm() -> None:
+    """Import what the first job will need while there is none (skops alone takes seconds)."""
+    for module in ("skops.io", "matplotlib.pyplot", "jupyter_artifacts.codecs"):
+        with contextlib.suppress(Exception):  # not installed: a job that needs it will say so
+            __import__(module)
+
+
 def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     import warnings
 
@@ -138,6 +146,7 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             jobs.put(None)
 
     threading.Thread(target=receive, daemon=True).start()
+    threading.Thread(target=_prewarm, daemon=True).start()
     stores: dict[str, Any] = {}
     while (job := jobs.get()) is not None:
         start = time.perf_counter()

@@ -106,3 +106,19 @@ def test_a_value_over_the_capture_budget_is_not_stored_unless_asked(shell: Any, 
     assert any("big (0.0 GB) not stored: over the capture budget" in html for html in shown)
     run(shell, "%%track --save big asked\nbig = np.ones(2**20)")
     assert store.resolve("big:v1").kind == "dataset"
+
+
+def test_a_model_still_being_saved_is_linked_as_input_when_it_lands(shell: Any, store: Store) -> None:
+    import time
+
+    from jupyter_artifacts.codecs import background
+
+    run(shell, "from sklearn.linear_model import LogisticRegression\nX = [[0], [1], [2], [3]]\n"
+               "y = [0, 0, 1, 1]")
+    background.submit(time.sleep, 1.0)  # the save lane is busy: the model's save waits
+    shell.run_cell("%%track fit\nmodel = LogisticRegression().fit(X, y)", store_history=True)
+    # Reads the model while its save is still queued: the cell links it without waiting.
+    shell.run_cell("%%track use\nscore = model.score(X, y)", store_history=True)
+    wait_pending()
+    inputs = [v.ref for kind, v in store.run_events("use") if kind == "input"]
+    assert "model:v1" in inputs
