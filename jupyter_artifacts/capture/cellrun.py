@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -159,8 +160,8 @@ class CellRun:
         for saving in self._pending_inputs:
             linked: Future[None] = Future()  # so that waiting for the background includes the link
             background.track(linked, detached=True)
-            saving.add_done_callback(
-                lambda f, run_id=self.active.id, linked=linked: self._link_input_later(f, run_id, linked))
+            saving.add_done_callback(functools.partial(self._link_input_later, run_id=self.active.id,
+                                                       linked=linked))
         self.stdout, self.stderr = StreamTee(sys.stdout), StreamTee(sys.stderr)
         sys.stdout, sys.stderr = self.stdout, self.stderr
         on_publish = self._note_shown_figures if self.options.figures else None
