@@ -67,12 +67,15 @@ async def test_figure_svg_is_served_from_the_catalogs_list(api: Fetch, ids: dict
     from matplotlib.figure import Figure
 
     from jupyter_artifacts.codecs import save_object
+    from jupyter_artifacts.codecs.background import wait_pending
 
     fig = Figure()
     fig.add_subplot().plot([1, 2, 3])
     store = Store.open(store_root, create=False)
     try:
         version, _ = save_object(store, fig, "curve")
+        wait_pending()  # the SVG is rendered in the background
+        version = store.get_version(version.id)
     finally:
         store.close()
     response = await api("versions/curve:v1/content?object=svg")
