@@ -79,6 +79,8 @@ class CellRun:
         # kernel right after its last cell, before a background save could finish.
         self.defer_models = False
         self.curve: Any = None  # the live metric curve, once the cell logs a metric
+        self.loops: Any = None  # (recorder, AST transformer) of loop curves while the cell runs
+        self.loop_points: dict[str, tuple[int, float]] = {}  # name -> last (step, value) of its curve
         self._before: dict[str, Any] = {}
         self._signatures: dict[str, Any] = {}
         self._input_oids: dict[str, str] = {}
@@ -195,8 +197,11 @@ class CellRun:
         # Metrics and params first: they are small and the run's core, so a failure while
         # storing a figure, a file or the streams below cannot cost them.
         for key, value in self.metrics.items():
+            last = self.loop_points.get(key)
+            if last is not None and last[1] == value:
+                continue  # the last point of its loop's curve
             try:
-                self.active.log_metric(key, value, step=0)
+                self.active.log_metric(key, value, step=0 if last is None else last[0] + 1)
             except InvalidValueError as exc:  # e.g. a metrics dict with an unusable key
                 self.warn("metric not recorded", exc)
         literal_params = {k: v for k, v in self.params.items() if k in names.literal_stores}

@@ -23,8 +23,9 @@ from .. import tracking
 from ..environment import git_state, python_environment
 from .analysis import analyse
 from .cellrun import CellRun, TrackOptions
-from .header import MAGIC, python_of_body, split_header, track_header
+from .header import MAGIC, PYTHON_BODY_MAGICS, python_of_body, split_header, stacked_magic, track_header
 from .linking import VersionLinker
+from .loops import HOOK, LoopCurves, LoopRecorder
 from .summary import LiveCurve, summary_html, summary_text
 
 GIT_TTL = 30.0
@@ -122,6 +123,7 @@ class TrackingSession:
         if self.strip_magic_line in self.shell.input_transformers_cleanup:
             self.shell.input_transformers_cleanup.remove(self.strip_magic_line)
         if self.current is not None:
+            self._detach_loops(self.current)
             self.current.stop_recording()
             self.current = None
 
@@ -202,6 +204,8 @@ class TrackingSession:
                 "git_commit": commit, "git_dirty": dirty,
             })
             self._attach_live_curve(cell)
+            if stacked_magic(body) in (None, *PYTHON_BODY_MAGICS):  # not %%timeit: it repeats
+                self._attach_loops(cell)
             self.current = cell
         except BaseException as exc:  # tracking must never stop the user's cell
             self.current = None
@@ -216,6 +220,7 @@ class TrackingSession:
         closed (``interrupted`` for a KeyboardInterrupt, else ``failed``) and off the stack."""
         active = cell.active
         try:
+            TrackingSession._detach_loops(cell)
             cell.stop_recording()
             if cell.curve is not None:
                 cell.curve.close()
@@ -242,6 +247,31 @@ class TrackingSession:
         cell.curve = curve
         cell.active.listeners.append(curve.on_metric)
 
+    def _attach_loops(self, cell: CellRun) -> None:
+        """Record a point per iteration of the cell's loops (see ``loops``) while it runs."""
+        assert cell.active is not None
+        recorder = LoopRecorder(self.shell.user_ns, cell.active)
+        transformer = LoopCurves(recorder)
+        cell.loops = (recorder, transformer)
+        self.shell.user_ns[HOOK] = self.shell.user_ns_hidden[HOOK] = recorder.point
+        self.shell.ast_transformers.append(transformer)
+
+    @staticmethod
+    def _detach_loops(cell: CellRun) -> None:
+        if cell.loops is None:
+            return
+        recorder, transformer = cell.loops
+        cell.loops = None
+        shell = cell.shell
+        if transformer in shell.ast_transformers:
+            shell.ast_transformers.remove(transformer)
+        shell.user_ns.pop(HOOK, None)
+        shell.user_ns_hidden.pop(HOOK, None)
+        recorder.close()
+        cell.loop_points = recorder.last
+        if recorder.error is not None:
+            cell.warn("loop curves stopped", recorder.error)
+
     def post_execute(self) -> None:
         if self.current is not None:
             try:
@@ -267,6 +297,7 @@ class TrackingSession:
             self._warn(f"{ref} could not be recorded ({type(exc).__name__}: {exc})")
 
     def _close(self, cell: CellRun, result: Any) -> None:
+        self._detach_loops(cell)
         cell.stop_recording()
         if cell.curve is not None:
             cell.curve.close()
