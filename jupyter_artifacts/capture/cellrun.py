@@ -16,6 +16,7 @@ from ..store import ArtifactVersion, Store
 from . import background
 from .analysis import CellNames
 from .figures import figures_drawn, open_figures
+from .histories import library_curves
 from .linking import VersionLinker, file_artifact_name
 from .recorders import DisplayRecorder, FileWatcher, StreamTee
 from .values import (
@@ -177,6 +178,7 @@ class CellRun:
             forced = name in self.options.save
             if name not in names.stores and not forced and not self._changed(name, value):
                 continue
+            self._log_library_curves(name, value)
             if is_number(value) and name not in names.literal_stores and not forced:
                 self.metrics[name] = to_float(value)
                 continue
@@ -210,6 +212,16 @@ class CellRun:
         self._record_figures(figure_names, run_id)
         self._record_files(run_id)
         self._guard(lambda: self._record_streams(run_id), "printed and displayed output")
+
+    def _log_library_curves(self, name: str, value: Any) -> None:
+        """Series the value's library kept (a Keras History, an MLP's loss curve...)."""
+        assert self.active is not None
+        for key, points in library_curves(value).items():
+            metric = f"{name}.{key}"
+            for step, number in points:
+                self.active.log_metric(metric, number, step=step)
+            self.metrics[metric] = points[-1][1]
+            self.loop_points[metric] = points[-1]  # logged: not again as a final value
 
     def _changed(self, name: str, value: Any) -> bool:
         """For names only mutated through methods: did the value really change?"""

@@ -27,6 +27,8 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
+from .analysis import _target_names
+
 HOOK = "__jupyter_artifacts_loop_point__"
 DRAIN_EVERY = 0.25  # seconds: how fresh the live curve is
 WRITE_EVERY = 2.0  # seconds between writes to the store (as ActiveRun's FLUSH_AFTER)
@@ -173,16 +175,6 @@ def _blocks(stmt: ast.stmt) -> Iterator[ast.stmt]:
         yield from getattr(stmt, field, [])
     for part in (*getattr(stmt, "handlers", []), *getattr(stmt, "cases", [])):
         yield from part.body
-
-
-def _target_names(target: ast.AST) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, ast.Tuple | ast.List):
-        return [n for elt in target.elts for n in _target_names(elt)]
-    if isinstance(target, ast.Starred):
-        return _target_names(target.value)
-    return []
 
 
 def _step_name(loop: LoopNode) -> str | None:
