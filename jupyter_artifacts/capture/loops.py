@@ -14,7 +14,8 @@ batches across epochs; ``running_loss = 0.0`` in the epoch loop and ``running_lo
 in the batch loop is an epoch total, recorded per epoch. Steps: a top-level ``for`` whose
 target (or first target, as in ``for i, batch in enumerate(...)``) is an int uses it; other
 loops count their completed iterations. Counters (``i += 1``) and names only ever bound to
-constants are not curves. Loops inside functions and classes are not touched.
+constants are not curves. Loops inside functions and classes are not touched, and a cell
+that calls ``log_metric`` itself keeps exactly the curves it logs.
 """
 
 from __future__ import annotations

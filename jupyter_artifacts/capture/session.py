@@ -204,7 +204,8 @@ class TrackingSession:
                 "git_commit": commit, "git_dirty": dirty,
             })
             self._attach_live_curve(cell)
-            if stacked_magic(body) in (None, *PYTHON_BODY_MAGICS):  # not %%timeit: it repeats
+            # Not under %%timeit (it repeats the body), and not when the cell logs its own curves.
+            if stacked_magic(body) in (None, *PYTHON_BODY_MAGICS) and "log_metric" not in body:
                 self._attach_loops(cell)
             self.current = cell
         except BaseException as exc:  # tracking must never stop the user's cell

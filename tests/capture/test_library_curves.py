@@ -63,3 +63,42 @@ def test_keras_history_on_the_torch_backend(shell: Any, store: Store, monkeypatc
     assert series(store, "keras", "history.loss") == [
         (i, pytest.approx(v)) for i, v in enumerate(kept["loss"])]
     assert len(series(store, "keras", "history.val_loss")) == 3
+
+
+def test_huggingface_trainer_log_history(shell: Any, store: Store, tmp_path: Any) -> None:
+    pytest.importorskip("transformers", reason="transformers is not in the [test] extra (large)")
+    run(shell, "import torch, transformers\ntorch.manual_seed(0)\n"
+               "config = transformers.BertConfig(vocab_size=40, hidden_size=8, num_hidden_layers=1,"
+               " num_attention_heads=2, intermediate_size=16, max_position_embeddings=16)\n"
+               "tiny = transformers.BertForSequenceClassification(config)  # random weights: no download\n"
+               "rows = [{'input_ids': torch.randint(0, 40, (6,)), 'labels': torch.tensor(i % 2)}"
+               " for i in range(16)]\n"
+               f"args = transformers.TrainingArguments(output_dir={str(tmp_path / 'hf')!r}, max_steps=4,"
+               " logging_steps=1, per_device_train_batch_size=4, report_to=[], save_strategy='no',"
+               " use_cpu=True, disable_tqdm=True)")
+    run(shell, "%%track hf\ntrainer = transformers.Trainer(model=tiny, args=args, train_dataset=rows)\n"
+               "trainer.train()")
+    logged = [(e["step"], e["loss"]) for e in shell.user_ns["trainer"].state.log_history if "loss" in e]
+    assert len(logged) == 4
+    assert series(store, "hf", "trainer.loss") == [(s, pytest.approx(v)) for s, v in logged]
+
+
+def test_lightning_csv_logger_metrics(shell: Any, store: Store, tmp_path: Any) -> None:
+    pytest.importorskip("lightning", reason="lightning is not in the [test] extra (large)")
+    run(shell, "import torch, lightning\nfrom lightning.pytorch.loggers import CSVLogger\n"
+               "class Tiny(lightning.LightningModule):\n"
+               "    def __init__(self):\n        super().__init__()\n"
+               "        self.layer = torch.nn.Linear(4, 1)\n"
+               "    def training_step(self, batch, i):\n"
+               "        loss = torch.nn.functional.mse_loss(self.layer(batch[0]), batch[1])\n"
+               "        self.log('train_loss', loss)\n        return loss\n"
+               "    def configure_optimizers(self):\n"
+               "        return torch.optim.SGD(self.parameters(), lr=0.1)\n"
+               "torch.manual_seed(0)\n"
+               "data = torch.utils.data.TensorDataset(torch.randn(32, 4), torch.randn(32, 1))\n"
+               "loader = torch.utils.data.DataLoader(data, batch_size=8)")
+    run(shell, f"%%track lit\ntrainer = lightning.Trainer(max_epochs=2, logger=CSVLogger({str(tmp_path)!r}),"
+               " log_every_n_steps=1, enable_checkpointing=False, enable_progress_bar=False,"
+               " enable_model_summary=False, accelerator='cpu')\ntrainer.fit(Tiny(), loader)")
+    points = series(store, "lit", "trainer.train_loss")
+    assert [s for s, _ in points] == list(range(8))  # 4 batches x 2 epochs, one point per step

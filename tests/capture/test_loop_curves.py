@@ -100,3 +100,10 @@ def test_loops_under_time_are_recorded_and_timeit_is_left_alone(shell: Any, stor
     assert [v for _, v in series(store, "timed", "cost")] == [0.0, 2.0, 4.0]
     run(shell, "%%track repeated\n%%timeit -n 2 -r 1\nfor n in range(3):\n    cost = n * 2.0")
     assert "cost" not in store.get_run("repeated").metrics
+
+
+def test_a_cell_that_logs_its_own_metrics_gets_no_loop_curves(shell: Any, store: Store) -> None:
+    run(shell, "%%track\nimport jupyter_artifacts as ja\nfor i in range(3):\n    bias = i * 0.5\n"
+               "    ja.log_metric('loss', 1.0 / (i + 1))")
+    assert [v for _, v in series(store, "run-1", "loss")] == [1.0, 0.5, pytest.approx(1 / 3)]
+    assert series(store, "run-1", "bias") == [(0, 1.0)]  # the final value only
