@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
 
 from _common import emit, scratch
 
@@ -23,7 +24,9 @@ SETUP = {
     "python": "",
     "numpy": ("import numpy as np\nrng = np.random.default_rng(0)\nX = rng.normal(size=(64, 16))\n"
               "y = X @ rng.normal(size=16)\nw = np.zeros(16)"),
-    "torch": ("import torch\ntorch.manual_seed(0)\nnet = torch.nn.Sequential(torch.nn.Linear(16, 32), "
+    # One torch thread: spinning pool threads on a loaded machine are noise, not tracking.
+    "torch": ("import torch\ntorch.manual_seed(0)\ntorch.set_num_threads(1)\n"
+              "net = torch.nn.Sequential(torch.nn.Linear(16, 32), "
               "torch.nn.ReLU(), torch.nn.Linear(32, 1))\nopt = torch.optim.SGD(net.parameters(), lr=0.01)\n"
               "X = torch.randn(32, 16)\ny = torch.randn(32, 1)\ncriterion = torch.nn.MSELoss()"),
 }
@@ -41,6 +44,7 @@ def loop_cell(body: str) -> str:
 
 
 def main() -> None:
+    home = os.getcwd()
     with scratch() as folder:
         os.environ["JUPYTER_ARTIFACTS_DIR"] = str(folder / ".artifacts")
         os.chdir(folder)
@@ -48,7 +52,10 @@ def main() -> None:
 
         ip = InteractiveShell.instance()
         ip.run_line_magic("load_ext", "jupyter_artifacts")
+        only = sys.argv[1:]  # e.g. `torch`: run only these bodies
         for name, setup in SETUP.items():
+            if only and name not in only:
+                continue
             if name == "torch":
                 try:
                     import torch  # noqa: F401
@@ -69,6 +76,7 @@ def main() -> None:
             emit(f"loop_curve_overhead_{name}", (with_curve / base - 1) * 100, "%", "< 5 %",
                  loop_ms=round(base * 1000, 2), tracked_loop_ms=round(with_curve * 1000, 2),
                  per_point_us=round((with_curve - base) / N * 1e6, 3), iterations=N)
+        os.chdir(home)  # the scratch folder goes; IPython's exit needs a working directory
 
 
 if __name__ == "__main__":

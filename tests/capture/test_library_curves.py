@@ -67,6 +67,7 @@ def test_keras_history_on_the_torch_backend(shell: Any, store: Store, monkeypatc
 
 def test_huggingface_trainer_log_history(shell: Any, store: Store, tmp_path: Any) -> None:
     pytest.importorskip("transformers", reason="transformers is not in the [test] extra (large)")
+    pytest.importorskip("accelerate", reason="the torch Trainer needs accelerate")
     run(shell, "import torch, transformers\ntorch.manual_seed(0)\n"
                "config = transformers.BertConfig(vocab_size=40, hidden_size=8, num_hidden_layers=1,"
                " num_attention_heads=2, intermediate_size=16, max_position_embeddings=16)\n"
