@@ -218,8 +218,12 @@ class CellRun:
         assert self.active is not None
         for key, points in library_curves(value).items():
             metric = f"{name}.{key}"
-            for step, number in points:
-                self.active.log_metric(metric, number, step=step)
+            try:
+                for step, number in points:
+                    self.active.log_metric(metric, number, step=step)
+            except InvalidValueError as exc:
+                self.warn(f"curve {metric} not recorded", exc)
+                continue
             self.metrics[metric] = points[-1][1]
             self.loop_points[metric] = points[-1]  # logged: not again as a final value
 

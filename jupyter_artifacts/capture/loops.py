@@ -34,6 +34,7 @@ HOOK = "__jupyter_artifacts_loop_point__"
 DRAIN_EVERY = 0.25  # seconds: how fresh the live curve is
 WRITE_EVERY = 2.0  # seconds between writes to the store (as ActiveRun's FLUSH_AFTER)
 WRITE_BATCH = 5000  # points
+INT64 = 2**63  # the catalog's step range; a loop variable beyond it falls back to the count
 
 LoopNode = ast.For | ast.AsyncFor | ast.While
 
@@ -87,7 +88,7 @@ class LoopRecorder:
         try:
             count = self.counts[loop_id]
             self.counts[loop_id] = count + 1
-            if not (self.use_step[loop_id] and type(step) is int):
+            if not (self.use_step[loop_id] and type(step) is int and -INT64 <= step < INT64):
                 step = count
             ns, append = self.namespace, self._points.append
             for name in self.loops[loop_id]:
