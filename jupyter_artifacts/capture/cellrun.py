@@ -20,6 +20,7 @@ from . import background
 from .analysis import CellNames
 from .costs import over_budget
 from .figures import ShownFigures, figures_drawn, open_figures
+from .histories import library_curves
 from .linking import VersionLinker, file_artifact_name
 from .progress import estimated_size
 from .recorders import DisplayRecorder, FileWatcher, StreamTee
@@ -92,6 +93,8 @@ class CellRun:
         # Inputs a previous cell's background save is still storing: linked when it lands.
         self._pending_inputs: list[Future[tuple[ArtifactVersion, bool]]] = []
         self.curve: Any = None  # the live metric curve, once the cell logs a metric
+        self.loops: Any = None  # (recorder, AST transformer) of loop curves while the cell runs
+        self.loop_points: dict[str, tuple[int, float]] = {}  # name -> last (step, value) of its curve
         self._before: dict[str, Any] = {}
         self._signatures: dict[str, Any] = {}
         self._input_oids: dict[str, str] = {}
@@ -208,6 +211,7 @@ class CellRun:
             forced = name in self.options.save
             if name not in names.stores and not forced and not self._changed(name, value):
                 continue
+            self._log_library_curves(name, value)
             if is_number(value) and name not in names.literal_stores and not forced:
                 self.metrics[name] = to_float(value)
                 continue
@@ -228,8 +232,11 @@ class CellRun:
         # Metrics and params first: they are small and the run's core, so a failure while
         # storing a figure, a file or the streams below cannot cost them.
         for key, value in self.metrics.items():
+            last = self.loop_points.get(key)
+            if last is not None and last[1] == value:
+                continue  # the last point of its loop's curve
             try:
-                self.active.log_metric(key, value, step=0)
+                self.active.log_metric(key, value, step=0 if last is None else last[0] + 1)
             except InvalidValueError as exc:  # e.g. a metrics dict with an unusable key
                 self.warn("metric not recorded", exc)
         literal_params = {k: v for k, v in self.params.items() if k in names.literal_stores}
@@ -238,6 +245,20 @@ class CellRun:
         self._record_figures(figure_names, run_id)
         self._record_files(run_id)
         self._guard(lambda: self._record_streams(run_id), "printed and displayed output")
+
+    def _log_library_curves(self, name: str, value: Any) -> None:
+        """Series the value's library kept (a Keras History, an MLP's loss curve...)."""
+        assert self.active is not None
+        for key, points in library_curves(value).items():
+            metric = f"{name}.{key}"
+            try:
+                for step, number in points:
+                    self.active.log_metric(metric, number, step=step)
+            except InvalidValueError as exc:
+                self.warn(f"curve {metric} not recorded", exc)
+                continue
+            self.metrics[metric] = points[-1][1]
+            self.loop_points[metric] = points[-1]  # logged: not again as a final value
 
     def _changed(self, name: str, value: Any) -> bool:
         """For names only mutated through methods: did the value really change?"""

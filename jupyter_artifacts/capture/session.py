@@ -3,7 +3,8 @@
 A ``%%track`` cell is not run by a magic function: the hooks see its first line in
 ``pre_run_cell``, a cleanup transformer blanks that line, and the body then runs as an
 ordinary cell. Display of the last value, ``;``, top-level ``await``, tracebacks and
-``KeyboardInterrupt`` therefore behave exactly as in an untracked cell.
+``KeyboardInterrupt`` therefore behave exactly as in an untracked cell. A cell magic
+stacked below (``%%time``) runs the body as it would untracked (see ``header``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import uuid
 from typing import Any
 
 from IPython.core.error import UsageError
+from IPython.core.inputtransformer2 import leading_indent
 
 from .. import tracking
 from ..codecs.figures import wait_snapshots, warm_up
@@ -25,10 +27,11 @@ from ..environment import git_state, python_environment
 from . import background, costs
 from .analysis import analyse
 from .cellrun import CellRun, TrackOptions
+from .header import MAGIC, PYTHON_BODY_MAGICS, python_of_body, split_header, stacked_magic, track_header
 from .linking import VersionLinker
+from .loops import HOOK, LoopCurves, LoopRecorder
 from .summary import LiveCurve, summary_html, summary_text
 
-MAGIC = "%%track"
 GIT_TTL = 30.0
 
 
@@ -63,13 +66,18 @@ def parse_options(line: str) -> TrackOptions:
     return opts
 
 
-def split_track_cell(raw: str) -> tuple[str, str] | None:
-    """``(options line, body)`` if the cell starts with ``%%track``, else None."""
-    stripped = raw.lstrip("\n")
-    if not (stripped.startswith(MAGIC) and (len(stripped) == len(MAGIC) or stripped[len(MAGIC)] in " \t\n")):
-        return None
-    first, _, body = stripped.partition("\n")
-    return first[len(MAGIC):], body
+def merge_options(lines: list[str]) -> TrackOptions:
+    """Options of stacked ``%%track`` lines as one: the first name, every tag, save and skip."""
+    merged = parse_options(lines[0])
+    for line in lines[1:]:
+        inner = parse_options(line)
+        merged.name = merged.name or inner.name
+        for mine, theirs in ((merged.tags, inner.tags), (merged.save, inner.save),
+                             (merged.skip, inner.skip)):
+            mine.extend(v for v in theirs if v not in mine)
+        merged.figures = merged.figures and inner.figures
+        merged.quiet = merged.quiet or inner.quiet
+    return merged
 
 
 def default_run_name(body: str, notebook: str | None) -> str:
@@ -146,25 +154,32 @@ class TrackingSession:
             self.shell.input_transformers_cleanup.remove(self.strip_magic_line)
         self._unhook_kernel_shutdown()
         if self.current is not None:
+            self._detach_loops(self.current)
             self.current.stop_recording()
             self.current = None
 
     # -- the transformer -------------------------------------------------------------
     def strip_magic_line(self, lines: list[str]) -> list[str]:
-        """Blank the ``%%track`` line (keeping line numbers) so the body runs as Python."""
-        i = 0
-        while i < len(lines) and not lines[i].strip():
-            i += 1
-        parts = split_track_cell(lines[i]) if i < len(lines) else None
-        if parts is None:
+        """Blank the ``%%track`` lines (keeping line numbers) so the body runs as Python, or
+        hand the body to the cell magic stacked below them."""
+        header = track_header(lines)
+        if header is None:
             return lines
+        first, end = header
         # Pure: IPython may transform a cell several times, before or after pre_run_cell.
         try:
-            parse_options(parts[0])
+            merge_options([line.rstrip("\r\n")[len(MAGIC):] for line in lines[first:end]])
         except UsageError as exc:
             error = "__import__('IPython.core.error', fromlist=['UsageError']).UsageError"
             return [f"raise {error}({str(exc)!r})\n"]
-        return [*lines[:i], "\n", *lines[i + 1:]]
+        rest = lines[end:]
+        below = next((i for i, line in enumerate(rest) if line.strip()), len(rest))
+        if below < len(rest) and rest[below].startswith("%%"):
+            # IPython's cell_magic transform, which follows, runs it when it is the first line.
+            return rest[below:]
+        # Blank, not removed: tracebacks keep the cell's line numbers. IPython dedents a cell
+        # before this transformer sees it, but the %%track line was its unindented first line.
+        return leading_indent([*lines[:first], *["\n"] * (end - first), *rest])
 
     # -- the hooks -------------------------------------------------------------------
     def _store(self) -> Any:
@@ -189,14 +204,16 @@ class TrackingSession:
         # Figures stored by the last tracked cell are pickled after it replied; no cell may
         # change them before that is done.
         wait_snapshots()
-        parts = split_track_cell(info.raw_cell or "")
+        parts = split_header(info.raw_cell or "")
         if parts is None:
             return
-        line, body = parts
+        lines, body = parts
         try:
-            options = parse_options(line)
+            options = merge_options(lines)
         except UsageError:
             return  # the transformer turned the cell into a raise of this error
+        if len(lines) > 1:
+            self._warn("a nested %%track joins the outer one: one cell, one run")
         self.begin(options, body, getattr(info, "cell_id", None))
 
     def begin(self, options: TrackOptions, body: str, cell_id: str | None) -> None:
@@ -206,7 +223,7 @@ class TrackingSession:
         try:
             store = self._store()
             assert self._linker is not None
-            names = analyse(self.shell.transform_cell(body))
+            names = analyse(self.shell.transform_cell(python_of_body(body)))
             cell = CellRun(self.shell, store, self._linker, options, body, names)
             cell.notebook = notebook = self.notebook_path()
             cell.note_inputs()
@@ -221,25 +238,41 @@ class TrackingSession:
                 "git_commit": commit, "git_dirty": dirty,
             })
             self._attach_live_curve(cell)
+            # Not under %%timeit (it repeats the body), and not when the cell logs its own curves.
+            if stacked_magic(body) in (None, *PYTHON_BODY_MAGICS) and "log_metric" not in body:
+                self._attach_loops(cell)
             self.current = cell
             if "matplotlib.pyplot" in sys.modules or "sklearn" in sys.modules:
                 warm_up()  # the helper starts while the cell runs, not when it ends
             cell.critical_s += time.perf_counter() - start
-        except Exception as exc:  # tracking must never stop the user's cell
+        except BaseException as exc:  # tracking must never stop the user's cell
             self.current = None
-            self._warn(f"this cell runs untracked ({type(exc).__name__}: {exc})")
+            reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+            self._warn(f"this cell runs untracked ({reason})")
             if cell is not None:
                 self._abandon(cell, exc)
 
     @staticmethod
-    def _abandon(cell: CellRun, exc: Exception) -> None:
-        """Undo a half-started capture: streams and publishers back, the run closed as failed."""
+    def _abandon(cell: CellRun, exc: BaseException) -> None:
+        """Undo a half-started or half-recorded capture: streams and publishers back, the run
+        closed (``interrupted`` for a KeyboardInterrupt, else ``failed``) and off the stack."""
+        active = cell.active
         try:
+            TrackingSession._detach_loops(cell)
             cell.stop_recording()
-            if cell.active is not None:
-                tracking.end_run(cell.active, exc)
-        except Exception:  # the store itself may be what failed; the cell still runs
+            if cell.curve is not None:
+                cell.curve.close()
+        except BaseException:  # a second interrupt, or a broken stream: the run still closes
             pass
+        finally:
+            if active is not None and active in tracking._stack:
+                try:
+                    tracking.end_run(active, exc)
+                except BaseException:  # the store itself may be what failed; the cell still runs
+                    pass
+                finally:
+                    if active in tracking._stack:
+                        tracking._stack.remove(active)
 
     def _attach_live_curve(self, cell: CellRun) -> None:
         if cell.options.quiet or cell.active is None:
@@ -252,12 +285,37 @@ class TrackingSession:
         cell.curve = curve
         cell.active.listeners.append(curve.on_metric)
 
+    def _attach_loops(self, cell: CellRun) -> None:
+        """Record a point per iteration of the cell's loops (see ``loops``) while it runs."""
+        assert cell.active is not None
+        recorder = LoopRecorder(self.shell.user_ns, cell.active)
+        transformer = LoopCurves(recorder)
+        cell.loops = (recorder, transformer)
+        self.shell.user_ns[HOOK] = self.shell.user_ns_hidden[HOOK] = recorder.point
+        self.shell.ast_transformers.append(transformer)
+
+    @staticmethod
+    def _detach_loops(cell: CellRun) -> None:
+        if cell.loops is None:
+            return
+        recorder, transformer = cell.loops
+        cell.loops = None
+        shell = cell.shell
+        if transformer in shell.ast_transformers:
+            shell.ast_transformers.remove(transformer)
+        shell.user_ns.pop(HOOK, None)
+        shell.user_ns_hidden.pop(HOOK, None)
+        recorder.close()
+        cell.loop_points = recorder.last
+        if recorder.error is not None:
+            cell.warn("loop curves stopped", recorder.error)
+
     def post_execute(self) -> None:
         if self.current is not None:
             start = time.perf_counter()
             try:
                 self.current.catch_figures()
-            except Exception as exc:
+            except BaseException as exc:  # an interrupt too: post_run_cell still closes the run
                 self.current.warn("figures not captured", exc)
             self.current.critical_s += time.perf_counter() - start
 
@@ -266,6 +324,21 @@ class TrackingSession:
         if cell is None:
             return
         start = time.perf_counter()
+        try:
+            self._close(cell, result, start)
+        except BaseException as exc:  # an interrupt while storing: the run must not stay active
+            ref = cell.active.run.ref if cell.active is not None else "the run"
+            if isinstance(exc, KeyboardInterrupt):
+                self._abandon(cell, KeyboardInterrupt("interrupted while storing the cell's outputs"))
+                self._warn(f"interrupted while storing the cell's outputs: {ref} is closed as interrupted")
+                return
+            self._abandon(cell, exc)
+            if not isinstance(exc, Exception):
+                raise  # SystemExit and the like are the process's business
+            self._warn(f"{ref} could not be recorded ({type(exc).__name__}: {exc})")
+
+    def _close(self, cell: CellRun, result: Any, start: float) -> None:
+        self._detach_loops(cell)
         cell.stop_recording()
         if cell.curve is not None:
             cell.curve.close()

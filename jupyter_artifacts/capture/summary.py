@@ -110,7 +110,8 @@ class LiveCurve:
 
     def on_metric(self, key: str, step: int | None, value: float) -> None:
         self.series.setdefault(key, []).append((step or 0, value))
-        self._dirty.set()
+        if not self._dirty.is_set():  # set() takes a lock: once per redraw, not once per point
+            self._dirty.set()
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="ja-live-curve", daemon=True)
             self._thread.start()
