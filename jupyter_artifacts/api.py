@@ -47,7 +47,9 @@ def save(
     a directory. ``tags``: one tag (a str) or several.
     """
     from .codecs import save_object
+    from .store.refs import check_name
 
+    check_name(name)  # before encoding: a rejected save leaves no object behind
     # Checked before encoding: a refused save stores nothing.
     tags = check_tags(tags)
     _check_metadata(metadata)

@@ -9,11 +9,13 @@ import json
 import os
 import sqlite3
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from .errors import ArtifactsError, NotFoundError
 from .store import Store
+from .store.catalog import NewerSchemaWarning
 from .store.store import DERIVED_STATUSES, RUN_STATUSES
 
 
@@ -143,11 +145,13 @@ def cmd_gc(store: Store, args: argparse.Namespace) -> None:
 
 def cmd_verify(store: Store, args: argparse.Namespace) -> int:
     report = store.verify()
+    unreferenced = (f"{len(report.unreferenced)} objects nothing references (gc removes them)"
+                    if report.unreferenced else None)
     text = "\n".join([f"checked {report.checked_objects} objects: "
                       + ("ok" if report.ok else f"{len(report.problems)} problems"),
-                      *report.problems])
+                      *report.problems, *([unreferenced] if unreferenced else [])])
     _emit(args, {"ok": report.ok, "checked_objects": report.checked_objects,
-                 "problems": report.problems}, text)
+                 "problems": report.problems, "unreferenced": report.unreferenced}, text)
     return 0 if report.ok else 1
 
 
@@ -197,6 +201,9 @@ def _global_flags(defaults: bool) -> _Parser:
                             ".artifacts folder up from here)", **unset)
     flags.add_argument("--json", action="store_true", help="machine-readable output", **unset)
     return flags
+
+
+_WRITING_COMMANDS = {"alias", "gc"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -257,8 +264,13 @@ def _run(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:  # --help: argparse printed it and "exits"
         return exc.code if isinstance(exc.code, int) else 0
     try:
-        # Reading commands never create a store where there is none.
-        store = Store.open(args.store, create=False)
+        # No command creates a store where there is none; reading ones never write to it.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NewerSchemaWarning)  # said below, in one line
+            store = Store.open(args.store, create=False,
+                               readonly=args.command not in _WRITING_COMMANDS)
+        if store.catalog.notice:
+            print(f"jupyter-artifacts: warning: {store.catalog.notice}", file=sys.stderr)
         return int(args.func(store, args) or 0)
     except ArtifactsError as exc:
         return _fail(exc)

@@ -8,7 +8,6 @@ a version. ``load_version`` reverses it; loading pickles needs ``trust=True``.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,7 @@ from ..errors import InvalidReferenceError, UnsupportedObjectError
 from .base import KINDS, Codec, Encoded, Progress, type_name
 from .documents import HtmlCodec, JsonCodec, MetricsCodec, TextCodec, is_metrics_dict
 from .figures import FigureCodec
-from .files import DirectoryCodec, FileCodec, export_tree
+from .files import DirectoryCodec, FileCodec, export_tree, safe_filename
 from .labelled import TensorCodec, XarrayCodec
 from .models import PickleCodec, SklearnCodec, TorchCodec
 from .statsmodels_results import StatsmodelsCodec
@@ -108,13 +107,18 @@ def export_version(store: Store, version: ArtifactVersion, dest: str | os.PathLi
     """
     target = Path(dest)
     if version.codec == DirectoryCodec.name:
+        if target.is_dir() and any(target.iterdir()):
+            raise InvalidReferenceError(f"cannot export {version.ref} to {target}: "
+                                        "the folder exists and is not empty")
         export_tree(store, version.oid, target)
         return target
     if target.is_dir():
-        filename = version.metadata.get("filename") or (
+        # The stored filename is untrusted (a store is shared): only its last component,
+        # so `../x` or `/etc/x` cannot write outside the target folder.
+        filename = safe_filename(version.metadata.get("filename")) or (
             version.name.replace("/", "_") + _SUFFIX_BY_MEDIA.get(version.media_type, "")
         )
         target = target / filename
-    shutil.copyfile(store.objects.path(version.oid), target)
+    store.objects.copy_to(version.oid, target)  # a checked copy, never a link into the store
     os.chmod(target, 0o644)
     return target

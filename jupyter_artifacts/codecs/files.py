@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import CorruptObjectError
 from ..store import TREE_MEDIA_TYPE
 from .base import Codec, Encoded, Progress
 
@@ -87,8 +88,8 @@ class FileCodec(Codec):
                        _file_summary(path, size, media_type), {"filename": path.name})
 
     def decode(self, version: ArtifactVersion, store: Store, trust: bool = False) -> Any:
-        """The stored file's path (read-only); use ``export`` for a named copy."""
-        return store.objects.path(version.oid)
+        """The stored file's path (read-only, its bytes checked); ``export`` makes a named copy."""
+        return store.objects.verified_path(version.oid)
 
 
 class DirectoryCodec(Codec):
@@ -115,27 +116,53 @@ class DirectoryCodec(Codec):
         return Encoded(oid, total, self.kind, TREE_MEDIA_TYPE, summary, {"dirname": root.name})
 
     def decode(self, version: ArtifactVersion, store: Store, trust: bool = False) -> Any:
-        """Materialise the tree (hard links where possible) under the store's cache; return it."""
+        """Materialise the tree under the store's cache (checked, read-only copies); return it."""
         dest = store.root / "cache" / version.oid
         if not dest.is_dir():
-            export_tree(store, version.oid, dest)
+            export_tree(store, version.oid, dest, read_only=True)
         return dest
 
 
-def export_tree(store: Store, manifest_oid: str, dest: Path) -> None:
-    manifest = json.loads(store.objects.read_bytes(manifest_oid))
+def safe_filename(name: Any) -> str | None:
+    """The last component of an untrusted stored filename, or None if nothing usable is left."""
+    if not isinstance(name, str):
+        return None
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return None if base in ("", ".", "..") or "\0" in base else base
+
+
+def _manifest_entries(store: Store, manifest_oid: str) -> list[tuple[Path, str]]:
+    """A manifest's ``(relative path, oid)`` pairs; paths that leave the tree are refused."""
+    try:
+        entries = [(str(e["path"]), str(e["oid"]))
+                   for e in json.loads(store.objects.read_bytes(manifest_oid))["files"]]
+    except (ValueError, KeyError, TypeError):
+        raise CorruptObjectError(f"tree manifest {manifest_oid[:12]} is not a valid manifest"
+                                 ) from None
+    checked = []
+    for text, oid in entries:
+        rel = Path(text)
+        if not text or rel.is_absolute() or ".." in rel.parts or not rel.parts or "\0" in text:
+            raise CorruptObjectError(f"tree manifest {manifest_oid[:12]} lists a path outside "
+                                     f"the tree: {text!r}")
+        checked.append((rel, oid))
+    return checked
+
+
+def export_tree(store: Store, manifest_oid: str, dest: Path, *, read_only: bool = False) -> None:
+    """Write a tree's files under ``dest`` as checked copies (never links into the store)."""
+    entries = _manifest_entries(store, manifest_oid)
     staging = dest.with_name(dest.name + f".{os.getpid()}.partial")
-    for entry in manifest["files"]:
-        rel = Path(entry["path"])
-        if rel.is_absolute() or ".." in rel.parts:
-            continue  # never write outside the destination, whatever the manifest says
-        target = staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(store.objects.path(entry["oid"]), target)
-        except OSError:
-            shutil.copyfile(store.objects.path(entry["oid"]), target)
-    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        for rel, oid in entries:
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            store.objects.copy_to(oid, target)
+            os.chmod(target, 0o444 if read_only else 0o644)
+        staging.mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     try:
         os.replace(staging, dest)
     except OSError:

@@ -76,7 +76,7 @@ class XarrayCodec(Codec):
         opener = xr.open_dataarray if version.metadata.get("python_type") == "DataArray" else xr.open_dataset
         stored = version.metadata.get("engine", "h5netcdf")
         engine = stored if importlib.util.find_spec(dict(_ENGINES).get(stored, stored)) else _engine()
-        with opener(store.objects.path(version.oid), engine=engine) as value:
+        with opener(store.objects.verified_path(version.oid), engine=engine) as value:
             return value.load()  # read into memory and close: no open handle into the store
 
 

@@ -122,9 +122,11 @@ class DataFrameCodec(Codec):
 
     def decode(self, version: ArtifactVersion, store: Store, trust: bool = False) -> Any:
         import pandas as pd
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        df = pq.read_table(store.objects.path(version.oid)).to_pandas()
+        # Read once into memory with its hash checked, then parsed from there (zero-copy).
+        df = pq.read_table(pa.py_buffer(store.objects.read_buffer(version.oid))).to_pandas()
         for position in version.metadata.get("json_columns", []):
             texts = df.iloc[:, position]  # a missing cell is None (a text column may read it as NaN)
             df.isetitem(position, pd.Series([None if _missing(t) else _from_json(t) for t in texts],
@@ -279,6 +281,23 @@ class NumpyCodec(Codec):
         return Encoded(oid, size, self.kind, NPY, summary)
 
     def decode(self, version: ArtifactVersion, store: Store, trust: bool = False) -> Any:
-        import numpy as np
 
-        return np.load(store.objects.path(version.oid), allow_pickle=False)
+        return npy_from_buffer(store.objects.read_buffer(version.oid))
+
+
+def npy_from_buffer(buf: Any) -> Any:
+    """An array over a checked ``.npy`` buffer, without copying it (object arrays refused)."""
+    import io
+
+    import numpy as np
+    from numpy.lib import format as npy
+
+    head = io.BytesIO(bytes(memoryview(buf)[: 1 << 20]))  # the header, never the data
+    version = npy.read_magic(head)
+    read_header = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+    shape, fortran, dtype = read_header(head)
+    if dtype.hasobject:
+        raise ValueError("Object arrays cannot be loaded when allow_pickle=False")
+    count = int(np.prod(shape, dtype=np.int64))
+    flat = np.frombuffer(buf, dtype=dtype, count=count, offset=head.tell())
+    return flat.reshape(shape, order="F" if fortran else "C")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 from tornado.iostream import StreamClosedError
 
+from ..errors import CorruptObjectError
+from ..store.verified import VerifyingReader
 from .base import ArtifactsHandler
 
 CHUNK_SIZE = 256 * 1024
+SMALL_OBJECT = 16 * 1024 * 1024  # read whole and checked before the response starts
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]+")
 _EXTRA_TYPES = {"svg": "image/svg+xml"}  # secondary objects a codec stores beside the primary
 
@@ -35,14 +39,14 @@ class VersionContentHandler(ArtifactsHandler):
     async def get(self, ref: str) -> None:
         store = self.store
         version = store.resolve(ref)
-        oid, media_type, size, suffix = version.oid, version.media_type, version.size, ""
+        oid, media_type, suffix = version.oid, version.media_type, ""
         extra = self.get_argument("object", "")
         if extra:
             # Only an object the catalog lists for this version: never an oid from the URL.
             oid = version.metadata.get("objects", {}).get(extra)
             if not isinstance(oid, str) or extra not in _EXTRA_TYPES:
                 raise tornado.web.HTTPError(404, f"{version.ref} has no {extra!r} object")
-            media_type, size, suffix = _EXTRA_TYPES[extra], store.objects.size(oid), f".{extra}"
+            media_type, suffix = _EXTRA_TYPES[extra], f".{extra}"
         etag = f'"{oid}"'
         self.set_header("ETag", etag)
         self.set_header("Cache-Control", "private, no-cache")
@@ -51,20 +55,43 @@ class VersionContentHandler(ArtifactsHandler):
             self.set_status(304)
             await self.finish()
             return
-        # Opened before any header is sent, so a missing object is still a clean 404.
+        # Opened (no symlinks, inside the store) before any header is sent, so a missing or
+        # planted object is still a clean error status.
         with store.objects.open(oid) as fh:
+            # A small object is read whole and checked before anything is sent; a large
+            # one is checked as it streams, and the read that reaches its end raises
+            # before the last chunk goes out (the client sees a cut-off download).
+            head = fh.read(fh.size) if 0 < fh.size <= SMALL_OBJECT else b""
             self.set_header("Content-Type", media_type or "application/octet-stream")
-            self.set_header("Content-Length", str(size))
+            self.set_header("Content-Length", str(fh.size))
             filename = _SAFE_FILENAME.sub("_", f"{version.name}-v{version.version}") + suffix
             disposition = "attachment" if self.get_argument("download", "") else "inline"
             self.set_header("Content-Disposition", f'{disposition}; filename="{filename}"')
             try:
-                while chunk := fh.read(CHUNK_SIZE):
+                self.write(head)
+                # Flushed now, even when empty: APIHandler.finish would otherwise reset
+                # the Content-Type to JSON (a zero-byte object was served as JSON).
+                await self.flush()
+                while chunk := _read_checked(fh, self):
                     self.write(chunk)
                     await self.flush()
             except StreamClosedError:
                 return  # The client went away (closed tab, cancelled download).
+            except CorruptObjectError:
+                return  # reported and the connection dropped in _read_checked
         await self.finish()
+
+
+def _read_checked(fh: VerifyingReader, handler: ArtifactsHandler) -> bytes:
+    """The next chunk; on corruption mid-stream, log it and drop the connection."""
+    try:
+        return fh.read(CHUNK_SIZE)
+    except CorruptObjectError as exc:
+        handler.log.error("jupyter-artifacts: %s", exc)
+        connection: Any = handler.request.connection  # HTTP1Connection: has close()
+        if connection is not None:
+            connection.close()
+        raise
 
 
 def _etag_matches(header: str, oid: str) -> bool:

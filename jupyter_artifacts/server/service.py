@@ -48,7 +48,10 @@ class StoreService:
                 if location is None:
                     return None
                 try:
-                    self._store = Store.open(location, create=False)
+                    # Read-only unless write routes are on: serving never creates, migrates
+                    # beyond an upgrade, or writes, and works on a read-only folder.
+                    self._store = Store.open(location, create=False,
+                                             readonly=not self.allow_writes)
                 except StoreNotFoundError:
                     return None
             return self._store

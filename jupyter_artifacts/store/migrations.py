@@ -7,6 +7,7 @@ edit one that has shipped.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from collections.abc import Callable
@@ -233,7 +234,9 @@ def migrate(conn: sqlite3.Connection, target: int = LATEST) -> list[int]:
             )
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may already have rolled back (a full disk)
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
             raise
         applied.append(migration.version)
     return applied

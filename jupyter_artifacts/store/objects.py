@@ -10,55 +10,30 @@ removes.
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
+import shutil
 import stat
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-import blake3
-
-from ..errors import CorruptObjectError, InvalidReferenceError, NotFoundError
+from ..errors import CorruptObjectError, InvalidReferenceError, StoreError
+from .faults import pause_at
+from .verified import CHUNK, VerifyingReader, corrupt, hasher_for, missing, reflink
+from .writing import Buffer, HashingWriter, Progress
 
 HASH_NAME = "blake3"
-CHUNK = 8 * 1024 * 1024
-WRITE_BATCH = 8 * 1024 * 1024  # streamed writes are hashed and written in pieces this big
-MAX_IN_FLIGHT = 4  # pieces queued for the I/O thread before the writer waits (bounds memory)
-
-_io_lock = threading.Lock()
-_io: ThreadPoolExecutor | None = None
-
-
-def _io_executor() -> ThreadPoolExecutor:
-    """The one thread that writes and hashes streamed objects, started on first use."""
-    global _io
-    with _io_lock:
-        if _io is None:
-            _io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ja-io")
-        return _io
 _HEX = frozenset("0123456789abcdef")
-# Below this size threads cost more than they save.
-_THREADED_HASH_MIN = 4 * 1024 * 1024
 
-Buffer = bytes | bytearray | memoryview
-Progress = Callable[[int], None]
-"""Called with the number of bytes written so far."""
-
-
-def _hasher(expected_size: int = 0) -> Any:
-    if expected_size >= _THREADED_HASH_MIN:
-        return blake3.blake3(max_threads=blake3.blake3.AUTO)
-    return blake3.blake3()
 
 
 def hash_buffers(buffers: Sequence[Buffer]) -> tuple[str, int]:
     """Return the oid and total size of the concatenation of ``buffers``."""
     total = sum(memoryview(b).nbytes for b in buffers)
-    hasher = _hasher(total)
+    hasher = hasher_for(total)
     for buf in buffers:
         hasher.update(memoryview(buf).cast("B"))
     return hasher.hexdigest(), total
@@ -71,94 +46,22 @@ def check_oid(oid: str) -> str:
     return oid
 
 
-class HashingWriter:
-    """A binary file-like object that hashes what it writes to a temp file.
+class ObjectStore:
+    """Immutable blobs under ``root/objects`` addressed by their BLAKE3 digest.
 
-    Use through :meth:`ObjectStore.writer`; the object is published by the context
-    manager only when the block ends without error.
+    Every read is checked against the content id (see :class:`VerifyingReader`), opened
+    without following a symlink, and only from inside the store: a store is a folder people
+    copy and share, so its content is untrusted input.
     """
 
-    def __init__(self, fh: BinaryIO, tmp_path: Path,
-                 progress: Progress | None = None) -> None:
-        self._fh = fh
-        self.tmp_path = tmp_path
-        self._progress = progress
-        self._hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
-        # Writers such as pyarrow send many small pieces; hashing each one on its own pays
-        # BLAKE3's thread start-up every time (it tripled the cost of a 1 GB DataFrame).
-        self._pending = bytearray()
-        self._in_flight: list[Future[None]] = []
-        self.size = 0
-        self.closed = False
-        self.oid: str | None = None
-
-    def write(self, data: Buffer) -> int:
-        view = memoryview(data).cast("B")
-        n = view.nbytes
-        self._pending += view  # a copy: the caller may reuse its buffer once we return
-        self.size += n
-        if len(self._pending) >= WRITE_BATCH:
-            self.drain(wait=False)
-        return n
-
-    def drain(self, wait: bool = True) -> None:
-        """Hand what is batched to the I/O thread; with ``wait``, until all of it is on disk.
-
-        Writing and hashing happen on one shared I/O thread (both release the GIL), so the
-        caller, e.g. pyarrow encoding the next row group, keeps going meanwhile.
-        """
-        if self._pending:
-            chunk, self._pending = self._pending, bytearray()
-            self._in_flight.append(_io_executor().submit(self._write_and_hash, chunk))
-        while self._in_flight and (wait or len(self._in_flight) > MAX_IN_FLIGHT):
-            self._in_flight.pop(0).result()
-        if self._progress is not None:
-            self._progress(self.size)
-
-    def _write_and_hash(self, chunk: bytearray) -> None:
-        self._fh.write(chunk)
-        self._hasher.update(chunk)
-
-    def tell(self) -> int:
-        return self.size
-
-    def flush(self) -> None:
-        self.drain()
-        self._fh.flush()
-
-    def writable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return False
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        # Libraries such as pyarrow close the sink they wrote to; publishing happens later.
-        self.closed = True
-
-    def digest(self) -> str:
-        self.drain()
-        return str(self._hasher.hexdigest())
-
-    def abandon(self) -> None:
-        """Wait for queued pieces without raising (the write failed; the file is dropped)."""
-        for future in self._in_flight:
-            future.exception()
-        self._in_flight = []
-
-
-class ObjectStore:
-    """Immutable blobs under ``root/objects`` addressed by their BLAKE3 digest."""
-
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, readonly: bool = False) -> None:
         self.root = Path(root)
         self.objects_dir = self.root / "objects"
         self.tmp_dir = self.root / "tmp"
-        self.objects_dir.mkdir(parents=True, exist_ok=True)
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        self.readonly = readonly
+        if not readonly:
+            self.objects_dir.mkdir(parents=True, exist_ok=True)
+            self.tmp_dir.mkdir(parents=True, exist_ok=True)
 
     # -- paths ---------------------------------------------------------------------
     def path(self, oid: str) -> Path:
@@ -170,29 +73,128 @@ class ObjectStore:
         return self.path(oid).is_file()
 
     def size(self, oid: str) -> int:
-        return self.path(oid).stat().st_size
-
-    def open(self, oid: str) -> BinaryIO:
-        """Open an object for reading; :class:`NotFoundError` if it is absent."""
         try:
-            return open(self.path(oid), "rb")
+            return os.lstat(self.path(oid)).st_size
         except FileNotFoundError:
-            raise NotFoundError(f"object {oid[:12]} is missing from the store") from None
+            raise missing(oid) from None
+
+    def touch(self, oid: str) -> bool:
+        """Mark an existing object as just used (so gc spares it); False if it is absent.
+
+        A save that finds its content already stored calls this before recording a version:
+        gc deletes only objects untouched for its grace period, and re-checks after moving
+        one aside, so a re-save racing with gc never ends up pointing at a deleted object.
+        """
+        try:
+            os.utime(self.path(oid))
+        except FileNotFoundError:
+            return False
+        except PermissionError:  # another user's object: it exists, gc is theirs to run
+            return self.exists(oid)
+        return True
+
+    def _open_raw(self, oid: str) -> BinaryIO:
+        """Open an object's file: never through a symlink, never outside ``objects/``."""
+        path = self.path(oid)
+        for folder in (self.objects_dir, path.parent):
+            # O_NOFOLLOW guards only the last component: the folders must be real too.
+            with contextlib.suppress(FileNotFoundError):
+                if stat.S_ISLNK(os.lstat(folder).st_mode):
+                    raise CorruptObjectError(f"{folder} is a symlink: refusing to read "
+                                             f"object {oid[:12]} through it")
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            raise missing(oid) from None
+        except OSError as exc:
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                raise CorruptObjectError(f"object {oid[:12]} is a symlink planted in the store; "
+                                         "refusing to follow it (run jupyter-artifacts verify)"
+                                         ) from None
+            raise StoreError(f"cannot read object {oid[:12]}: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise CorruptObjectError(f"object {oid[:12]} is not a regular file "
+                                     "(run jupyter-artifacts verify)")
+        return os.fdopen(fd, "rb")
+
+    def open(self, oid: str) -> VerifyingReader:
+        """Open an object for streaming reads, checked against its oid as it is read.
+
+        :class:`NotFoundError` if it is absent; :class:`CorruptObjectError` (raised before
+        the last bytes are handed out) if its bytes do not match.
+        """
+        fh = self._open_raw(oid)
+        return VerifyingReader(fh, oid, os.fstat(fh.fileno()).st_size)
 
     def read_bytes(self, oid: str) -> bytes:
-        with self.open(oid) as fh:
-            return fh.read()
+        """An object's bytes, checked against its oid."""
+        with self._open_raw(oid) as fh:
+            data = fh.read()
+        if (actual := hash_buffers([data])[0]) != oid:
+            raise corrupt(oid, actual)
+        return data
+
+    def read_buffer(self, oid: str) -> Buffer | mmap.mmap:
+        """An object's bytes in a new writable buffer, checked against its oid.
+
+        One read from disk and one hash over memory (all cores): for large objects this is
+        much cheaper than :meth:`verified_path`, which reads the file twice. The memory is
+        anonymous mmap, not a bytearray, which would first zero every page.
+        """
+        raw: Any = self._open_raw(oid)  # a buffered file: has readinto
+        with raw as fh:
+            size = os.fstat(fh.fileno()).st_size
+            buf: Any = _anonymous_memory(size) if size else bytearray()
+            view = memoryview(buf)
+            got = 0
+            while got < size and (n := fh.readinto(view[got:])):
+                got += n
+            whole = got == size and not fh.read(1)
+        actual = hash_buffers([buf])[0]
+        if not whole or actual != oid:
+            raise corrupt(oid, actual)
+        return buf
+
+    def verified_path(self, oid: str) -> Path:
+        """The object's path, after checking its bytes (for readers that need a file name).
+
+        The file is read-only; never write to it. Prefer :meth:`open` or :meth:`copy_to`.
+        """
+        self.check(oid)
+        return self.path(oid)
+
+    def copy_to(self, oid: str, target: Path) -> None:
+        """Copy an object to ``target`` (never a link into the store), checking its bytes.
+
+        The copy is written beside ``target`` and renamed into place only when it matched,
+        so a corrupt object leaves no file behind.
+        """
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+        try:
+            with self.open(oid) as src, open(partial, "xb") as dst:
+                if not reflink(src.raw_fileno(), dst.fileno()):
+                    shutil.copyfileobj(src, dst, CHUNK)
+                else:
+                    src.verify_rest()
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
 
     # -- writing -------------------------------------------------------------------
     def _tmp_file(self) -> tuple[Path, IO[bytes]]:
         # The pid in the name lets gc tell abandoned temp files from live ones.
         path = self.tmp_dir / f"{os.getpid()}-{uuid.uuid4().hex}"
-        return path, open(path, "xb")
+        try:
+            return path, open(path, "xb")
+        except FileNotFoundError:
+            raise StoreError(f"the store at {self.root} was deleted while in use; "
+                             "nothing more can be stored (reopen the store)") from None
 
     def _publish(self, tmp_path: Path, oid: str) -> bool:
         """Move a whole, fsynced temp file into place; return False if it already existed."""
         dest = self.path(oid)
-        if dest.exists():
+        if self.touch(oid):  # already stored: keep it (and keep gc off it)
             tmp_path.unlink(missing_ok=True)
             return False
         dest.parent.mkdir(exist_ok=True)
@@ -209,7 +211,7 @@ class ObjectStore:
         nothing and costs one hash. Returns ``(oid, size, written)``.
         """
         oid, size = hash_buffers(buffers)
-        if self.exists(oid):
+        if self.touch(oid):
             return oid, size, False
         tmp_path, fh = self._tmp_file()
         try:
@@ -221,8 +223,12 @@ class ObjectStore:
                     if progress is not None:
                         progress(written)
                 fh.flush()
+                pause_at("object-written")
                 os.fsync(fh.fileno())
-            return oid, size, self._publish(tmp_path, oid)
+            pause_at("object-synced")
+            published = self._publish(tmp_path, oid)
+            pause_at("object-published")
+            return oid, size, published
         except BaseException:
             tmp_path.unlink(missing_ok=True)
             raise
@@ -244,9 +250,12 @@ class ObjectStore:
                 yield writer
                 writer.drain()
                 fh.flush()
+                pause_at("object-written")
                 os.fsync(fh.fileno())
+            pause_at("object-synced")
             writer.oid = writer.digest()
             self._publish(tmp_path, writer.oid)
+            pause_at("object-published")
         except BaseException:
             writer.abandon()
             tmp_path.unlink(missing_ok=True)
@@ -267,16 +276,10 @@ class ObjectStore:
             return self.put_stream(fh, progress)
 
     # -- maintenance ---------------------------------------------------------------
-    def iter_oids(self) -> Iterator[str]:
-        for sub in sorted(self.objects_dir.iterdir()):
-            if sub.is_dir() and len(sub.name) == 2:
-                for f in sub.iterdir():
-                    yield sub.name + f.name
-
     def rehash(self, oid: str) -> str:
         """Hash an object's bytes as stored, streaming."""
-        hasher = _hasher(self.size(oid))
-        with self.open(oid) as fh:
+        hasher = hasher_for(self.size(oid))
+        with self._open_raw(oid) as fh:
             while chunk := fh.read(CHUNK):
                 hasher.update(chunk)
         return str(hasher.hexdigest())
@@ -285,7 +288,7 @@ class ObjectStore:
         """Raise :class:`CorruptObjectError` if the object's bytes do not match its oid."""
         actual = self.rehash(oid)
         if actual != oid:
-            raise CorruptObjectError(f"object {oid[:12]} hashes to {actual[:12]}")
+            raise corrupt(oid, actual)
 
     def delete(self, oid: str) -> int:
         path = self.path(oid)
@@ -294,17 +297,79 @@ class ObjectStore:
         path.unlink()
         return size
 
+    def delete_if_idle(self, oid: str, idle_since: float) -> int | None:
+        """Delete an object unless it was touched after ``idle_since``; return the bytes freed.
+
+        The object is first moved aside (atomically), then its mtime is checked: a writer
+        that touched it before the move is seen and the object is put back; one that
+        touches it after the move finds it absent and writes it again.
+        """
+        aside = self.tmp_dir / f"{os.getpid()}-gc-{oid}"
+        try:
+            os.rename(self.path(oid), aside)
+        except FileNotFoundError:
+            return None
+        st = os.lstat(aside)
+        if st.st_mtime > idle_since:
+            os.rename(aside, self.path(oid))  # same bytes even if re-published meanwhile
+            return None
+        aside.unlink()
+        return st.st_size
+
     def clean_tmp(self, older_than: float = 3600.0) -> list[Path]:
-        """Remove temp files whose writer process is gone, or that are older than ``older_than`` s."""
+        """Remove temp files whose writer process is gone, or that are older than ``older_than`` s.
+
+        Anything else found there (a folder someone made) is left alone.
+        """
         removed = []
         now = time.time()
         for path in self.tmp_dir.iterdir():
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
             pid_text = path.name.split("-", 1)[0]
             alive = pid_text.isdigit() and _pid_alive(int(pid_text))
-            if not alive or now - path.stat().st_mtime > older_than:
+            if not alive or now - st.st_mtime > older_than:
                 path.unlink(missing_ok=True)
                 removed.append(path)
         return removed
+
+    def iter_oids(self) -> Iterator[str]:
+        """Every stored object: regular files with a content id's name (strays skipped)."""
+        for sub, name, is_file in self.iter_entries():
+            if is_file and len(sub) == 2 and set(sub + name) <= _HEX and len(sub + name) == 64:
+                yield sub + name
+
+    def iter_entries(self) -> Iterator[tuple[str, str, bool]]:
+        """``(folder, name, is_regular_file)`` for every entry under ``objects/``.
+
+        A top-level file appears as ``("", name, ...)``; nothing is followed through a symlink.
+        """
+        if not self.objects_dir.is_dir():
+            return
+        for sub in sorted(os.scandir(self.objects_dir), key=lambda e: e.name):
+            if not sub.is_dir(follow_symlinks=False):
+                yield "", sub.name, False
+                continue
+            for entry in sorted(os.scandir(sub.path), key=lambda e: e.name):
+                yield sub.name, entry.name, entry.is_file(follow_symlinks=False)
+
+
+def _anonymous_memory(size: int) -> mmap.mmap:
+    """Private anonymous memory, on huge pages where offered (as NumPy allocates).
+
+    A shared mapping (mmap's default) or a bytearray (zeroed first) made a 1 GB read
+    two to four times slower than ``np.load``'s.
+    """
+    flags = getattr(mmap, "MAP_PRIVATE", 0) | getattr(mmap, "MAP_ANONYMOUS", 0)
+    memory = mmap.mmap(-1, size, flags=flags) if flags else mmap.mmap(-1, size)
+    if hasattr(mmap, "MADV_HUGEPAGE"):
+        with contextlib.suppress(OSError):
+            memory.madvise(mmap.MADV_HUGEPAGE)
+    return memory
 
 
 def _pid_alive(pid: int) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidReferenceError, NotFoundError, StoreNotFoundError
+from ..errors import InvalidReferenceError, NotFoundError, StoreError, StoreNotFoundError
 from . import keys as _keys
 from . import lineage as _lineage
 from . import liveness, maintenance, refs
@@ -29,6 +29,19 @@ RUN_STATUSES = ("running", "ok", "failed", "interrupted")
 DERIVED_STATUSES = ("dead",)
 
 
+def _has_objects(root: Path) -> bool:
+    try:
+        with os.scandir(root / "objects") as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    with os.scandir(entry.path) as inner:
+                        if any(True for _ in inner):
+                            return True
+        return False
+    except OSError:
+        return False
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
@@ -36,10 +49,17 @@ def _json(value: Any) -> str:
 class Store:
     """A portable store folder: a SQLite catalog plus immutable content-addressed objects."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, readonly: bool = False) -> None:
         self.root = Path(root)
-        self.objects = ObjectStore(self.root)
-        self.catalog = Catalog(self.root / CATALOG_NAME)
+        self.readonly = readonly
+        if not readonly and not (self.root / CATALOG_NAME).exists() and _has_objects(self.root):
+            # Objects with no catalog: the catalog was lost. A new, empty one would make every
+            # object look unreferenced (and gc would delete them all).
+            raise StoreError(f"the store at {self.root} has objects but no {CATALOG_NAME}: "
+                             "its catalog is missing; restore it from a backup")
+        self.objects = ObjectStore(self.root, readonly=readonly)
+        self.catalog = Catalog(self.root / CATALOG_NAME, readonly=readonly,
+                               tmp_dir=self.objects.tmp_dir)
 
     @classmethod
     def open(
@@ -48,16 +68,27 @@ class Store:
         *,
         create: bool = True,
         start: str | os.PathLike[str] | None = None,
+        readonly: bool = False,
     ) -> Store:
         """Open (or create) a store: explicit path > $JUPYTER_ARTIFACTS_DIR > nearest
-        ``.artifacts/`` walking up from ``start`` > ``./.artifacts``."""
+        ``.artifacts/`` walking up from ``start`` > ``./.artifacts``.
+
+        ``readonly`` (for readers: listing, verify, the server) never creates a store or
+        writes to it, and works on a folder this process cannot write (an archive).
+        """
+        create = create and not readonly
         root = resolve_store_dir(path, start) if create else (
             Path(path).resolve() if path is not None else find_store_dir(start)
         )
-        if root is None or (not create and not (root / CATALOG_NAME).is_file()):
+        if root is not None and not create and not (root / CATALOG_NAME).exists() \
+                and _has_objects(root):
+            raise StoreError(f"the store at {root} has objects but no {CATALOG_NAME}: its "
+                             "catalog is missing; restore it from a backup")
+        if root is None or (not create and not (root / CATALOG_NAME).exists()):
             raise StoreNotFoundError(f"no store found{f' at {root}' if root else ''}")
-        root.mkdir(parents=True, exist_ok=True)
-        return cls(root)
+        if create:
+            root.mkdir(parents=True, exist_ok=True)
+        return cls(root, readonly=readonly)
 
     def close(self) -> None:
         self.catalog.close()
@@ -279,10 +310,15 @@ class Store:
         """
         refs.check_name(name)
         tags = check_tags(tags)
-        if not self.objects.exists(oid):
-            raise NotFoundError(f"object {oid[:12]} is not in the store")
         now = time.time()
         with self.catalog.write() as conn:
+            # Checked under the write lock, which gc holds while it deletes: once this
+            # passes, no object of this version can vanish before the row is committed.
+            for needed in maintenance.version_oids(
+                self.objects, oid, media_type, metadata or {}, strict=True
+            ):
+                if not self.objects.exists(needed):
+                    raise NotFoundError(f"object {needed[:12]} is not in the store")
             latest = conn.execute(
                 "SELECT v.id, v.oid FROM aliases a JOIN versions v ON v.id = a.version_id "
                 "WHERE a.name = ? AND a.alias = 'latest'", (name,),
@@ -410,7 +446,8 @@ class Store:
     def lookup_fingerprint(self, codec: str, fingerprint: str) -> str | None:
         oid = self.catalog.scalar(
             "SELECT oid FROM fingerprints WHERE codec = ? AND fingerprint = ?", (codec, fingerprint))
-        return oid if oid and self.objects.exists(oid) else None
+        # Touched, not just tested: gc spares an object used since it started looking.
+        return oid if oid and self.objects.touch(oid) else None
 
     def remember_fingerprint(self, codec: str, fingerprint: str, oid: str) -> None:
         with self.catalog.write() as conn:

@@ -38,4 +38,5 @@ def resolve_store(store: Any) -> Any:
 
     if store is None:
         return tracking.default_store()
-    return store if isinstance(store, Store) else Store.open(store)
+    # A path given to a view is only read: never create, migrate or write a store there.
+    return store if isinstance(store, Store) else Store.open(store, readonly=True)

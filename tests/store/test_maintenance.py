@@ -36,6 +36,8 @@ def test_gc_removes_old_unreferenced_objects_only(store: Store) -> None:
 
 
 def test_gc_dry_run_deletes_nothing(store: Store) -> None:
+    kept, size, _ = store.objects.put_bytes(b"kept")
+    store.add_version("a", oid=kept, kind="text", media_type="text/plain", codec="text", size=size)
     orphan, _, _ = store.objects.put_bytes(b"orphan")
     _age(store, orphan)
     assert store.gc(dry_run=True).removed_objects == [orphan]
