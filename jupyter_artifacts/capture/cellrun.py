@@ -357,6 +357,18 @@ class CellRun:
                 self.warn(f"skipped {name}", exc)
         self.deferred = []
 
+    def fix_execution_count(self, result: Any) -> None:
+        """The count the cell shows (``In [n]``) is the result's; the guess made before the
+        cell ran is corrected if the shell numbered it otherwise."""
+        count = getattr(result, "execution_count", None)
+        if (self.active is None or count is None or not getattr(result.info, "store_history", False)
+                or self.active.run.execution_count == count):
+            return
+        try:
+            self.store.update_run(self.active.id, execution_count=count)
+        except (ArtifactsError, OSError) as exc:
+            self.warn("execution count not recorded", exc)
+
     def finish(self, error: BaseException | None) -> None:
         if self.active is not None:
             tracking.end_run(self.active, error)

@@ -17,6 +17,7 @@ import time
 import uuid
 from typing import Any
 
+import IPython
 from IPython.core.error import UsageError
 
 from .. import tracking
@@ -29,6 +30,8 @@ from .linking import VersionLinker
 from .summary import LiveCurve, summary_html, summary_text
 
 MAGIC = "%%track"
+# IPython 9 increments ``execution_count`` before ``pre_run_cell``, IPython 8 after the cell.
+IPYTHON_COUNTS_BEFORE_HOOKS = IPython.version_info >= (9,)
 GIT_TTL = 30.0
 
 
@@ -197,9 +200,17 @@ class TrackingSession:
             options = parse_options(line)
         except UsageError:
             return  # the transformer turned the cell into a raise of this error
-        self.begin(options, body, getattr(info, "cell_id", None))
+        self.begin(options, body, getattr(info, "cell_id", None),
+                   self.shown_count(getattr(info, "store_history", False)))
 
-    def begin(self, options: TrackOptions, body: str, cell_id: str | None) -> None:
+    def shown_count(self, store_history: bool = True) -> int:
+        """The ``In [n]`` of the cell being run (IPython 9 has already moved the shell's
+        counter on to the next cell's number when ``pre_run_cell`` fires)."""
+        count: int = self.shell.execution_count
+        return count - 1 if store_history and IPYTHON_COUNTS_BEFORE_HOOKS else count
+
+    def begin(self, options: TrackOptions, body: str, cell_id: str | None,
+              execution_count: int | None = None) -> None:
         """Start a run for a cell whose body is about to execute."""
         start = time.perf_counter()
         cell: CellRun | None = None
@@ -216,7 +227,7 @@ class TrackingSession:
                 self._contexts.add(str(store.root))
             cell.start(options.name or default_run_name(body, notebook), {
                 "context_id": self.context_id, "notebook_path": notebook, "cell_id": cell_id,
-                "execution_count": self.shell.execution_count, "code": body,
+                "execution_count": execution_count, "code": body,
                 "environment_id": tracking.environment_id(store),
                 "git_commit": commit, "git_dirty": dirty,
             })
@@ -270,6 +281,7 @@ class TrackingSession:
         if cell.curve is not None:
             cell.curve.close()
         error = result.error_in_exec or result.error_before_exec
+        cell.fix_execution_count(result)
         try:
             if error is None or cell.options.save:
                 cell.record_outputs()
