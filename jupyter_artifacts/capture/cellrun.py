@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import tracking
 from ..codecs.figures import snapshots_in_background
-from ..errors import ArtifactsError, InvalidValueError
+from ..errors import ArtifactsError, InvalidValueError, UnsupportedObjectError
 from ..store import ArtifactVersion, Store
 from . import background
 from .analysis import CellNames
@@ -262,6 +262,10 @@ class CellRun:
             return
         try:
             version, created = self.linker.output_version(value, name, run_id, kind)
+        except UnsupportedObjectError as exc:
+            if name in self.options.save:  # asked for by name: say why it is missing
+                self.warn(f"skipped {name} ({type(value).__name__})", exc)
+            return  # a kind we recognise whose codec is not installed or not written yet
         except (ArtifactsError, OSError, ValueError, TypeError) as exc:
             self.warn(f"skipped {name} ({type(value).__name__})", exc)
             return
