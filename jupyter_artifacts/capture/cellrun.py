@@ -165,7 +165,8 @@ class CellRun:
         self.stdout, self.stderr = StreamTee(sys.stdout), StreamTee(sys.stderr)
         sys.stdout, sys.stderr = self.stdout, self.stderr
         on_publish = self._note_shown_figures if self.options.figures else None
-        self.displays = DisplayRecorder(self.shell.display_pub, on_publish).__enter__()
+        self.displays = DisplayRecorder(self.shell.display_pub, on_publish,
+                                        self.shell.displayhook).__enter__()
         if self.options.figures:
             self.shown = ShownFigures(self.shell).__enter__()
         self.files = FileWatcher([self.store.root]).__enter__()
@@ -334,7 +335,9 @@ class CellRun:
             if "text/html" in data and "image/png" not in data:
                 html = data["text/html"]
                 html = "".join(html) if isinstance(html, list) else html
-                save_object(self.store, html, f"{base}/display{i}", kind="report", run_id=run_id,
+                # The cell's result (Out[n]: df.head(), a Styler) or something it displayed.
+                part = "result" if bundle.get("output_type") == "execute_result" else f"display{i}"
+                save_object(self.store, html, f"{base}/{part}", kind="report", run_id=run_id,
                             metadata={"media_types": sorted(data)})
         if bundles:
             save_object(self.store, {"outputs": bundles}, f"{base}/outputs", kind="log", run_id=run_id)

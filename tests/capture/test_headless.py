@@ -28,3 +28,17 @@ def test_run_execution_count_is_the_cells(tmp_path: Path) -> None:
     for name in ("first", "second"):
         assert store.get_run(name).execution_count == cells[name].execution_count
     store.close()
+
+
+@pytest.mark.usefixtures("store_dir")
+def test_the_cells_result_is_shown_and_recorded(tmp_path: Path) -> None:
+    nb, store = execute(["import pandas as pd\ndf = pd.DataFrame({'a': [1, 2], 'b': ['x', 'y']})",
+                         "%%track peek\ndf.head()", "%%track hush\ndf.head();"], tmp_path)
+    peek, hush = nb.cells[2], nb.cells[3]
+    shown = [o for o in peek.outputs if o.output_type == "execute_result"]
+    assert len(shown) == 1 and shown[0].execution_count == peek.execution_count
+    recorded = store.objects.read_bytes(store.resolve("peek/result").oid).decode()
+    assert recorded == shown[0].data["text/html"]
+    assert not [o for o in hush.outputs if o.output_type == "execute_result"]
+    assert not [v for _, v in store.run_events("hush") if v.name.startswith("hush/")]
+    store.close()
