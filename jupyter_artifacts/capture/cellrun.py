@@ -21,6 +21,7 @@ from .analysis import CellNames
 from .costs import over_budget
 from .figures import ShownFigures, figures_drawn, open_figures
 from .linking import VersionLinker, file_artifact_name
+from .naming import figure_names, figure_of, slug
 from .progress import estimated_size
 from .recorders import DisplayRecorder, FileWatcher, StreamTee
 from .values import (
@@ -41,10 +42,6 @@ class TrackOptions:
     skip: list[str] = field(default_factory=list)
     figures: bool = True
     quiet: bool = False
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")[:40] or "cell"
 
 
 def _existing_files(strings: set[str]) -> dict[str, tuple[int, int] | None]:
@@ -201,7 +198,9 @@ class CellRun:
         candidates = set(names.stores) - names.loop_targets
         candidates |= {n for n in names.mutated if n in self._before}
         candidates |= set(self.options.save)
-        figure_names: dict[int, str] = {}
+        # Figures by the variable bound to them: the Figure's own, else an Axes or grid of it.
+        bound: dict[int, tuple[str, Any]] = {}
+        axes_names: dict[int, tuple[str, Any]] = {}
         for name in sorted(candidates):
             if name.startswith("_") or name in skip or name not in ns:
                 continue
@@ -216,12 +215,14 @@ class CellRun:
                 self.params[name] = value
                 continue
             kind = artifact_kind(value)
+            if kind is None and (fig := figure_of(value)) is not None:
+                axes_names.setdefault(id(fig), (name, fig))  # `ax = sns.heatmap(...)`
             if kind is None and not forced:
                 continue
             if kind == "dataset" and name in names.in_loop and not forced:
                 continue  # a loop's scratch arrays (batches, gradients), not results
             if kind == "figure":
-                figure_names[id(value)] = name
+                bound[id(value)] = (name, value)
                 continue
             if kind == "metrics" and isinstance(value, dict):
                 self.metrics.update({f"{name}.{k}": to_float(v) for k, v in value.items() if is_number(v)})
@@ -236,7 +237,7 @@ class CellRun:
         literal_params = {k: v for k, v in self.params.items() if k in names.literal_stores}
         if literal_params:
             self.active.log_params(literal_params, strict=False)
-        self._record_figures(figure_names, run_id)
+        self._record_figures({**axes_names, **bound}, run_id)
         self._record_files(run_id)
         self._guard(lambda: self._record_streams(run_id), "printed and displayed output")
 
@@ -275,15 +276,13 @@ class CellRun:
             return  # read and handed back unchanged: an input, not an output
         self.outputs.append((version, created))
 
-    def _record_figures(self, figure_names: dict[int, str], run_id: str) -> None:
+    def _record_figures(self, bound: dict[int, tuple[str, Any]], run_id: str) -> None:
         base = slug(self.active.run.name) if self.active else "cell"
         drawn = list(self.figures)
-        for fig_id in figure_names:
-            if not any(id(f) == fig_id for f in drawn):
-                drawn.append(next(v for v in self.shell.user_ns.values() if id(v) == fig_id))
+        drawn += [fig for fig_id, (_, fig) in bound.items() if all(id(f) != fig_id for f in drawn)]
+        names = figure_names(drawn, {fig_id: name for fig_id, (name, _) in bound.items()}, base)
         with snapshots_in_background():  # the session waits for them before the next cell
-            for i, fig in enumerate(drawn, start=1):
-                name = figure_names.get(id(fig)) or f"{base}/figure{i}"
+            for fig, name in zip(drawn, names, strict=True):
                 self._save_output(fig, name, run_id, "figure")
 
     def _record_files(self, run_id: str) -> None:

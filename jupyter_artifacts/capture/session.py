@@ -27,6 +27,7 @@ from . import background, costs
 from .analysis import analyse
 from .cellrun import CellRun, TrackOptions
 from .linking import VersionLinker
+from .naming import default_run_name
 from .summary import LiveCurve, summary_html, summary_text
 
 MAGIC = "%%track"
@@ -73,21 +74,6 @@ def split_track_cell(raw: str) -> tuple[str, str] | None:
         return None
     first, _, body = stripped.partition("\n")
     return first[len(MAGIC):], body
-
-
-def default_run_name(body: str, notebook: str | None) -> str:
-    """The first comment's text, else the first code line, else the notebook's name."""
-    for line in body.splitlines():
-        text = line.strip()
-        if not text:
-            continue
-        if text.startswith("#"):
-            comment = text.lstrip("#").strip()
-            if comment:
-                return comment[:60]
-            continue
-        return text[:60]
-    return os.path.splitext(os.path.basename(notebook))[0] if notebook else "cell"
 
 
 class TrackingSession:
