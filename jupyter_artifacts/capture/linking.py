@@ -15,6 +15,7 @@ from ..codecs.figures import helper
 from ..errors import ArtifactsError
 from ..store import ArtifactVersion, Store
 from . import background
+from .memo import HashMemo
 from .values import signature
 
 Saved = tuple[ArtifactVersion, bool]
@@ -38,6 +39,8 @@ class VersionLinker:
         self._objects: dict[int, tuple[weakref.ref[Any] | None, Any, str]] = {}
         self._files: dict[str, tuple[int, int, str]] = {}
         self._deferred: dict[int, Future[tuple[ArtifactVersion, bool]]] = {}
+        # Arrays and DataFrames known unchanged since hashed (the rule is in memo.py).
+        self.memo = HashMemo()
 
     def _remembered(self, value: Any) -> ArtifactVersion | None:
         pending = self._deferred.get(id(value))
@@ -72,6 +75,9 @@ class VersionLinker:
         """The stored version with this content (any version of ``name``), stored if new."""
         if (known := self._remembered(value)) is not None:
             return known
+        if (seen := self._unchanged(value)) is not None:  # no hashing
+            same = [v for v in self.store.find_versions_by_oid(seen.oid) if v.name == name]
+            return same[0] if same else self._add_as(seen, name, kind)[0]
         codec, encoded = encode(value, self.store, allow_pickle=False,
                                 progress=self.progress(name, value))
         same = [v for v in self.store.find_versions_by_oid(encoded.oid) if v.name == name]
@@ -83,15 +89,37 @@ class VersionLinker:
                 codec=codec.name, size=encoded.size, summary=encoded.summary, metadata=encoded.metadata,
             )
         self._remember(value, version)
+        self.memo.put(value, version.id)
         return version
 
     def output_version(self, value: Any, name: str, run_id: str,
                        kind: str | None = None) -> tuple[ArtifactVersion, bool]:
         """Store ``value`` as an output of ``run_id``; a new version only if content changed."""
+        if (seen := self._unchanged(value)) is not None:  # no hashing
+            return self._add_as(seen, name, kind, run_id)
         version, created = save_object(self.store, value, name, kind=kind, run_id=run_id,
                                        allow_pickle=False, progress=self.progress(name, value))
         self._remember(value, version)
+        self.memo.put(value, version.id)
         return version, created
+
+    def _unchanged(self, value: Any) -> ArtifactVersion | None:
+        """The version ``value`` was hashed as, if the memo knows it unchanged since."""
+        memo_id = self.memo.get(value)
+        if memo_id is None:
+            return None
+        try:
+            return self.store.get_version(memo_id)
+        except ArtifactsError:  # deleted since (gc, another process)
+            return None
+
+    def _add_as(self, seen: ArtifactVersion, name: str, kind: str | None,
+                run_id: str | None = None) -> Saved:
+        """Record the content of ``seen`` as (the next version of) ``name``."""
+        return self.store.add_version(
+            name, oid=seen.oid, kind=kind or seen.kind, media_type=seen.media_type,
+            codec=seen.codec, size=seen.size, summary=seen.summary, metadata=seen.metadata,
+            run_id=run_id)
 
     def deferred_output_version(self, value: Any, name: str, run_id: str,
                                 kind: str | None = None) -> Callable[[], Future[Saved]]:

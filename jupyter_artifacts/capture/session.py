@@ -180,6 +180,7 @@ class TrackingSession:
         wait_snapshots()
         parts = split_track_cell(info.raw_cell or "")
         if parts is None:
+            self._forget_changed(info.raw_cell or "")
             return
         line, body = parts
         try:
@@ -207,6 +208,7 @@ class TrackingSession:
             cell = CellRun(self.shell, store, self._linker, options, body, names)
             cell.notebook = notebook = self.notebook_path()
             cell.note_inputs()
+            self._forget_changed(body)  # after its inputs are linked: the body runs next
             commit, dirty = self._git_state(os.path.dirname(os.path.abspath(notebook or "x")))
             if str(store.root) not in self._contexts:  # once per store, not once per cell
                 store.ensure_context(self.context_id, "session", notebook_path=notebook)
@@ -227,6 +229,15 @@ class TrackingSession:
             self._warn(f"this cell runs untracked ({type(exc).__name__}: {exc})")
             if cell is not None:
                 self._abandon(cell, exc)
+
+    def _forget_changed(self, code: str) -> None:
+        """Every cell, tracked or not: drop memo entries of values it might change."""
+        if self._linker is None or not len(self._linker.memo):
+            return
+        try:
+            self._linker.memo.note_cell(self.shell.transform_cell(code), self.shell.user_ns)
+        except Exception:  # never stop a cell; forgetting everything is always safe
+            self._linker.memo.clear()
 
     @staticmethod
     def _abandon(cell: CellRun, exc: Exception) -> None:
