@@ -263,7 +263,8 @@ class CellRun:
             self._to_defer.append((name, self.linker.deferred_output_version(value, name, run_id, kind)))
             return
         try:
-            version, created = self.linker.output_version(value, name, run_id, kind)
+            version, created = self.linker.output_version(value, name, run_id, kind,
+                                                          forced=name in self.options.save)
         except UnsupportedObjectError as exc:
             if name in self.options.save:  # asked for by name: say why it is missing
                 self.warn(f"skipped {name} ({type(value).__name__})", exc)

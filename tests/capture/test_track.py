@@ -229,7 +229,8 @@ def test_large_objects_show_a_progress_bar(shell: Any, store: Store, monkeypatch
     original = progress.ProgressBar.__call__
     monkeypatch.setattr(progress.ProgressBar, "__call__", lambda self, done: (seen.append(done),
                                                                               original(self, done)))
-    run(shell, "%%track big\nimport numpy as np\nbig = np.ones((64, 1024, 1024), dtype=np.uint8)")
+    # Named with --save: stored whatever its size (not recorded for lineage only).
+    run(shell, "%%track big --save big\nimport numpy as np\nbig = np.ones((64, 1024, 1024), dtype=np.uint8)")
     assert seen and seen[-1] >= 64 * 1024 * 1024 and seen == sorted(seen)
     assert store.resolve("big").size >= 64 * 1024 * 1024
 
