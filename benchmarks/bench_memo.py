@@ -9,26 +9,18 @@ Target: the tracked cell costs no more than the same cell untracked plus a few m
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from _common import GB, emit, scratch
+from _common import GB, emit, tracking_shell
 
 
 def main() -> None:
-    home = os.getcwd()
-    with scratch() as folder:
-        os.environ["JUPYTER_ARTIFACTS_DIR"] = str(folder / ".artifacts")
-        os.chdir(folder)
-        from IPython.core.interactiveshell import InteractiveShell
-
+    with tracking_shell() as (ip, _):
         from jupyter_artifacts.capture import _sessions
 
-        ip = InteractiveShell.instance()
-        ip.run_line_magic("load_ext", "jupyter_artifacts")
         session = _sessions[id(ip)]
         ip.run_cell("import numpy as np, pandas as pd\n"
                     f"df = pd.DataFrame(np.random.default_rng(0).random(({GB // 8 // 16}, 16)), "
@@ -58,8 +50,6 @@ def main() -> None:
              added_ms=round((statistics.median(before) - untracked) * 1000, 1))
         emit("memo_1gb_dataframe_read_tracked_after", statistics.median(after) * 1000, "ms",
              "untracked + a few ms", added_ms=round((statistics.median(after) - untracked) * 1000, 1))
-        ip.run_line_magic("unload_ext", "jupyter_artifacts")
-        os.chdir(home)
 
 
 if __name__ == "__main__":

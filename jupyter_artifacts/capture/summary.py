@@ -59,7 +59,7 @@ def summary_text(run: Any, outputs: list[Any], metrics: dict[str, float],
     if cost := cost_text(run):
         parts.append(cost)
     if outputs or pending:
-        parts.append("outputs: " + ", ".join([*(v.ref for v, _ in outputs),
+        parts.append("outputs: " + ", ".join([*(_label(v, True) for v, _ in outputs),
                                               *(f"{n} (saving…)" for n in pending)]))
     if metrics:
         parts.append("metrics: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()))

@@ -98,8 +98,10 @@ def test_parse_size_refuses_nonsense() -> None:
 
 
 def test_the_summary_says_lineage_only(shell: Any, store: Store) -> None:
-    from jupyter_artifacts.capture.summary import summary_html
+    from jupyter_artifacts.capture.summary import summary_html, summary_text
 
     run(shell, "%%track\nimport numpy as np\nimage = np.zeros((1500, 1500))")
     box = summary_html(store.get_run("run-1"), [(store.resolve("image"), True)], [], {}, {}, [])
     assert "image:v1 (lineage only)" in box and "over the 10 MB limit" in box
+    text = summary_text(store.get_run("run-1"), [(store.resolve("image"), True)], {})
+    assert "outputs: image:v1 (lineage only)" in text
