@@ -13,7 +13,7 @@ from typing import Any
 from ..codecs import Codec, Encoded, codec_for, encode, save_object
 from ..codecs.figures import helper
 from ..codecs.lineage import LineageOnlyCodec, nbytes
-from ..errors import ArtifactsError
+from ..errors import ArtifactsError, NotStoredError
 from ..settings import MAX_INTERMEDIATE_ENV, max_intermediate_bytes
 from ..store import ArtifactVersion, Store
 from . import background
@@ -118,7 +118,10 @@ class VersionLinker:
         content id and summary (the policy in ``jupyter_artifacts.settings``)."""
         if (reason := self._lineage_only(value, kind)) is not None:
             codec = codec_for(value, allow_pickle=False)
-            return _LINEAGE, _LINEAGE.describe(value, self.store, codec, reason)
+            try:
+                return _LINEAGE, _LINEAGE.describe(value, self.store, codec, reason)
+            except NotStoredError:
+                pass  # no content id without encoding it (a codec with no fingerprint): store it
         return encode(value, self.store, allow_pickle=False, progress=self.progress(name, value))
 
     def _record(self, codec: Codec, encoded: Encoded, name: str, kind: str | None,

@@ -29,9 +29,10 @@ def nbytes(obj: Any) -> int | None:
         if "pandas.core.generic.NDFrame" in names:
             usage = obj.memory_usage(index=True, deep=False)
             return int(usage.sum() if hasattr(usage, "sum") else usage)
+        size = getattr(obj, "nbytes", None)  # torch tensors, xarray objects
+        return size if isinstance(size, int) and not isinstance(size, bool) else None
     except (AttributeError, TypeError, ValueError):
         return None
-    return None
 
 
 class LineageOnlyCodec(Codec):
