@@ -36,3 +36,17 @@ def fake(module: str, *bases: str) -> Any:
 ])
 def test_artifact_kind_by_type_name(value: Any, kind: str | None) -> None:
     assert artifact_kind(value) == kind
+
+
+def test_tensors_xarray_and_statsmodels_results_are_recorded(shell: Any, store: Any) -> None:
+    from .conftest import run
+
+    pytest.importorskip("xarray")
+    pytest.importorskip("statsmodels")
+    run(shell, "import numpy as np, torch, xarray as xr\nimport statsmodels.api as sm\n"
+               "X = np.random.default_rng(0).random((50, 2)); y = X @ [1.0, 2.0]")
+    run(shell, "%%track fit\nweights = torch.ones(4, 3)\n"
+               "grid = xr.Dataset({'t': (('x',), np.arange(5.0))})\n"
+               "ols = sm.OLS(y, sm.add_constant(X)).fit()")
+    outputs = {v.name: v.kind for kind, v in store.run_events("fit") if kind == "output"}
+    assert outputs == {"weights": "dataset", "grid": "dataset", "ols": "model"}
