@@ -48,3 +48,23 @@ def best_of(fn: Callable[[], Any], repeat: int = 5) -> float:
 
 def median_of(fn: Callable[[], Any], repeat: int = 5) -> float:
     return statistics.median(timings(fn, repeat))
+
+
+@contextlib.contextmanager
+def tracking_shell() -> Iterator[tuple[Any, Path]]:
+    """A real IPython shell with the extension loaded over a scratch store: ``(shell, store folder)``."""
+    import os
+
+    home = os.getcwd()
+    with scratch() as folder:
+        os.environ["JUPYTER_ARTIFACTS_DIR"] = str(folder / ".artifacts")
+        os.chdir(folder)
+        from IPython.core.interactiveshell import InteractiveShell
+
+        ip = InteractiveShell.instance()
+        ip.run_line_magic("load_ext", "jupyter_artifacts")
+        try:
+            yield ip, folder / ".artifacts"
+        finally:
+            ip.run_line_magic("unload_ext", "jupyter_artifacts")
+            os.chdir(home)

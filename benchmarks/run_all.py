@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 SCRIPTS = ["bench_import.py", "bench_runs.py", "bench_search.py", "bench_query.py", "bench_save.py",
-           "bench_track.py"]
+           "bench_track.py", "bench_memo.py", "bench_intermediates.py"]
 
 
 def main() -> int:

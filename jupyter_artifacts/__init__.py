@@ -15,6 +15,7 @@ from .errors import (
     InvalidValueError,
     NoActiveRunError,
     NotFoundError,
+    NotStoredError,
     StoreError,
     UnsupportedObjectError,
     UntrustedPickleError,
@@ -26,13 +27,13 @@ _API = {
     "open_store", "save", "load", "export", "log_param", "log_params", "log_metric",
     "log_metrics", "run", "alias", "runs", "artifacts", "keys", "versions", "get_run",
 }
-_LAZY = {"lineage": "jupyter_artifacts.graph", "panel": "jupyter_artifacts.widgets",
-         "compare": "jupyter_artifacts.widgets"}
+_LAZY = {"configure": "jupyter_artifacts.settings", "lineage": "jupyter_artifacts.graph",
+         "panel": "jupyter_artifacts.widgets", "compare": "jupyter_artifacts.widgets"}
 
 __all__ = [
     "AmbiguousReferenceError", "ArtifactsError", "InvalidReferenceError", "InvalidValueError",
-    "NoActiveRunError",
-    "NotFoundError", "StoreError", "UnsupportedObjectError", "UntrustedPickleError",
+    "NoActiveRunError", "NotFoundError", "NotStoredError", "StoreError", "UnsupportedObjectError",
+    "UntrustedPickleError",
     *sorted(_API), *sorted(_LAZY),
 ]
 

@@ -41,6 +41,10 @@ class UntrustedPickleError(ArtifactsError):
     """Loading a pickle was refused because the caller did not say it trusts it."""
 
 
+class NotStoredError(ArtifactsError):
+    """The version was recorded for lineage only (content id and summary), not its content."""
+
+
 class CorruptObjectError(StoreError):
     """An object's bytes do not match its content id."""
 

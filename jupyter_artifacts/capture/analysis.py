@@ -68,25 +68,84 @@ def analyse(code: str) -> CellNames | None:
     names.in_loop = set(inside.stores) - set(outside.stores)
     # `bias = 0.0` then `bias -= lr * grad`: a computed result, not a parameter.
     names.literal_stores -= names.computed
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            names.loads.setdefault(node.id, node.lineno)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            base = node.func.value
-            while isinstance(base, ast.Attribute | ast.Subscript):
-                base = base.value
-            if isinstance(base, ast.Name):
-                names.mutated.add(base.id)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and 0 < len(node.value) < 500:
-            names.strings.add(node.value)
+    for stmt in tree.body:
+        _scan(stmt, names, frozenset())
     return names
+
+
+def _note_read(names: CellNames, name: str, line: int) -> None:
+    names.loads[name] = min(line, names.loads.get(name, line))
+
+
+_Comprehension = ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
+
+
+def _scan(node: ast.AST, names: CellNames, local: frozenset[str]) -> None:
+    """Note the reads, method calls and strings the cell itself evaluates when it runs.
+
+    The rule: code runs in the cell's scope unless it is the body of a function or lambda
+    (it runs when called, maybe never, and may see other values then). What a definition
+    evaluates at once is the cell's: decorators, default values, base classes and class
+    keywords, and a class body (but not its methods). A comprehension runs at once, so its
+    free names are reads of the cell, but the names its ``for`` clauses bind are its own.
+    ``local`` holds the names bound by enclosing comprehensions and class bodies.
+    """
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        args = node.args
+        for sub in (*getattr(node, "decorator_list", []), *args.defaults,
+                    *(d for d in args.kw_defaults if d is not None)):
+            _scan(sub, names, local)
+        return
+    if isinstance(node, ast.ClassDef):
+        for sub in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)):
+            _scan(sub, names, local)
+        own = frozenset(n for stmt in node.body for n in _bound_by(stmt))
+        for stmt in node.body:
+            _scan(stmt, names, local | own)
+        return
+    if isinstance(node, _Comprehension):
+        first, *rest = node.generators
+        _scan(first.iter, names, local)  # evaluated in the enclosing scope
+        inner = local | {n for g in node.generators for n in _target_names(g.target)}
+        parts: list[ast.AST] = [*first.ifs, *(e for g in rest for e in (g.iter, *g.ifs))]
+        parts += [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        for sub in parts:
+            _scan(sub, names, inner)
+        return
+    if isinstance(node, ast.Name):
+        if isinstance(node.ctx, ast.Load) and node.id not in local:
+            _note_read(names, node.id, node.lineno)
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        base = node.func.value
+        while isinstance(base, ast.Attribute | ast.Subscript):
+            base = base.value
+        if isinstance(base, ast.Name) and base.id not in local:
+            names.mutated.add(base.id)
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str) and 0 < len(node.value) < 500:
+        names.strings.add(node.value)
+    for child in ast.iter_child_nodes(node):
+        _scan(child, names, local)
+
+
+def _bound_by(stmt: ast.stmt) -> list[str]:
+    """Names a statement of a class body binds in the class's own namespace."""
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [stmt.name]
+    if isinstance(stmt, ast.Assign):
+        return [n for t in stmt.targets for n in _target_names(t)]
+    if isinstance(stmt, ast.AnnAssign | ast.AugAssign):
+        return _target_names(stmt.target)
+    return []
 
 
 def _top_level_bindings(stmt: ast.stmt, names: CellNames) -> None:
     def bind(name: str, line: int) -> None:
         names.stores.setdefault(name, line)
 
-    if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        bind(stmt.name, stmt.lineno)  # a function or class: bound, never worth storing
+        names.computed.add(stmt.name)
+    elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         literal = (not isinstance(stmt, ast.AugAssign) and stmt.value is not None
                    and _literal(stmt.value))

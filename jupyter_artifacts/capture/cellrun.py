@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import tracking
 from ..codecs.figures import snapshots_in_background
-from ..errors import ArtifactsError, InvalidValueError
+from ..errors import ArtifactsError, InvalidValueError, UnsupportedObjectError
 from ..store import ArtifactVersion, Store
 from . import background
 from .analysis import CellNames
@@ -22,6 +22,7 @@ from .costs import over_budget
 from .figures import ShownFigures, figures_drawn, open_figures
 from .histories import library_curves
 from .linking import VersionLinker, file_artifact_name
+from .naming import figure_names, figure_of, slug
 from .progress import estimated_size
 from .recorders import DisplayRecorder, FileWatcher, StreamTee
 from .values import (
@@ -42,10 +43,6 @@ class TrackOptions:
     skip: list[str] = field(default_factory=list)
     figures: bool = True
     quiet: bool = False
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")[:40] or "cell"
 
 
 def _existing_files(strings: set[str]) -> dict[str, tuple[int, int] | None]:
@@ -168,7 +165,8 @@ class CellRun:
         self.stdout, self.stderr = StreamTee(sys.stdout), StreamTee(sys.stderr)
         sys.stdout, sys.stderr = self.stdout, self.stderr
         on_publish = self._note_shown_figures if self.options.figures else None
-        self.displays = DisplayRecorder(self.shell.display_pub, on_publish).__enter__()
+        self.displays = DisplayRecorder(self.shell.display_pub, on_publish,
+                                        self.shell.displayhook).__enter__()
         if self.options.figures:
             self.shown = ShownFigures(self.shell).__enter__()
         self.files = FileWatcher([self.store.root]).__enter__()
@@ -203,7 +201,9 @@ class CellRun:
         candidates = set(names.stores) - names.loop_targets
         candidates |= {n for n in names.mutated if n in self._before}
         candidates |= set(self.options.save)
-        figure_names: dict[int, str] = {}
+        # Figures by the variable bound to them: the Figure's own, else an Axes or grid of it.
+        bound: dict[int, tuple[str, Any]] = {}
+        axes_names: dict[int, tuple[str, Any]] = {}
         for name in sorted(candidates):
             if name.startswith("_") or name in skip or name not in ns:
                 continue
@@ -219,12 +219,14 @@ class CellRun:
                 self.params[name] = value
                 continue
             kind = artifact_kind(value)
+            if kind is None and (fig := figure_of(value)) is not None:
+                axes_names.setdefault(id(fig), (name, fig))  # `ax = sns.heatmap(...)`
             if kind is None and not forced:
                 continue
             if kind == "dataset" and name in names.in_loop and not forced:
                 continue  # a loop's scratch arrays (batches, gradients), not results
             if kind == "figure":
-                figure_names[id(value)] = name
+                bound[id(value)] = (name, value)
                 continue
             if kind == "metrics" and isinstance(value, dict):
                 self.metrics.update({f"{name}.{k}": to_float(v) for k, v in value.items() if is_number(v)})
@@ -242,7 +244,7 @@ class CellRun:
         literal_params = {k: v for k, v in self.params.items() if k in names.literal_stores}
         if literal_params:
             self.active.log_params(literal_params, strict=False)
-        self._record_figures(figure_names, run_id)
+        self._record_figures({**axes_names, **bound}, run_id)
         self._record_files(run_id)
         self._guard(lambda: self._record_streams(run_id), "printed and displayed output")
 
@@ -282,7 +284,12 @@ class CellRun:
             self._to_defer.append((name, self.linker.deferred_output_version(value, name, run_id, kind)))
             return
         try:
-            version, created = self.linker.output_version(value, name, run_id, kind)
+            version, created = self.linker.output_version(value, name, run_id, kind,
+                                                          forced=name in self.options.save)
+        except UnsupportedObjectError as exc:
+            if name in self.options.save:  # asked for by name: say why it is missing
+                self.warn(f"skipped {name} ({type(value).__name__})", exc)
+            return  # a kind we recognise whose codec is not installed or not written yet
         except (ArtifactsError, OSError, ValueError, TypeError) as exc:
             self.warn(f"skipped {name} ({type(value).__name__})", exc)
             return
@@ -291,15 +298,13 @@ class CellRun:
             return  # read and handed back unchanged: an input, not an output
         self.outputs.append((version, created))
 
-    def _record_figures(self, figure_names: dict[int, str], run_id: str) -> None:
+    def _record_figures(self, bound: dict[int, tuple[str, Any]], run_id: str) -> None:
         base = slug(self.active.run.name) if self.active else "cell"
         drawn = list(self.figures)
-        for fig_id in figure_names:
-            if not any(id(f) == fig_id for f in drawn):
-                drawn.append(next(v for v in self.shell.user_ns.values() if id(v) == fig_id))
+        drawn += [fig for fig_id, (_, fig) in bound.items() if all(id(f) != fig_id for f in drawn)]
+        names = figure_names(drawn, {fig_id: name for fig_id, (name, _) in bound.items()}, base)
         with snapshots_in_background():  # the session waits for them before the next cell
-            for i, fig in enumerate(drawn, start=1):
-                name = figure_names.get(id(fig)) or f"{base}/figure{i}"
+            for fig, name in zip(drawn, names, strict=True):
                 self._save_output(fig, name, run_id, "figure")
 
     def _record_files(self, run_id: str) -> None:
@@ -351,7 +356,9 @@ class CellRun:
             if "text/html" in data and "image/png" not in data:
                 html = data["text/html"]
                 html = "".join(html) if isinstance(html, list) else html
-                save_object(self.store, html, f"{base}/display{i}", kind="report", run_id=run_id,
+                # The cell's result (Out[n]: df.head(), a Styler) or something it displayed.
+                part = "result" if bundle.get("output_type") == "execute_result" else f"display{i}"
+                save_object(self.store, html, f"{base}/{part}", kind="report", run_id=run_id,
                             metadata={"media_types": sorted(data)})
         if bundles:
             save_object(self.store, {"outputs": bundles}, f"{base}/outputs", kind="log", run_id=run_id)
@@ -377,6 +384,18 @@ class CellRun:
             except Exception as exc:
                 self.warn(f"skipped {name}", exc)
         self.deferred = []
+
+    def fix_execution_count(self, result: Any) -> None:
+        """The count the cell shows (``In [n]``) is the result's; the guess made before the
+        cell ran is corrected if the shell numbered it otherwise."""
+        count = getattr(result, "execution_count", None)
+        if (self.active is None or count is None or not getattr(result.info, "store_history", False)
+                or self.active.run.execution_count == count):
+            return
+        try:
+            self.store.update_run(self.active.id, execution_count=count)
+        except (ArtifactsError, OSError) as exc:
+            self.warn("execution count not recorded", exc)
 
     def finish(self, error: BaseException | None) -> None:
         if self.active is not None:

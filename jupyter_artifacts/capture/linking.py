@@ -10,14 +10,18 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from ..codecs import encode, save_object
+from ..codecs import Codec, Encoded, codec_for, encode, save_object
 from ..codecs.figures import helper
-from ..errors import ArtifactsError
+from ..codecs.lineage import LineageOnlyCodec, nbytes
+from ..errors import ArtifactsError, NotStoredError
+from ..settings import MAX_INTERMEDIATE_ENV, max_intermediate_bytes
 from ..store import ArtifactVersion, Store
 from . import background
+from .memo import HashMemo
 from .values import signature
 
 Saved = tuple[ArtifactVersion, bool]
+_LINEAGE = LineageOnlyCodec()
 
 
 class SaveFailedError(ArtifactsError):
@@ -38,6 +42,8 @@ class VersionLinker:
         self._objects: dict[int, tuple[weakref.ref[Any] | None, Any, str]] = {}
         self._files: dict[str, tuple[int, int, str]] = {}
         self._deferred: dict[int, Future[tuple[ArtifactVersion, bool]]] = {}
+        # Arrays and DataFrames known unchanged since hashed (the rule is in memo.py).
+        self.memo = HashMemo()
 
     def _remembered(self, value: Any) -> ArtifactVersion | None:
         pending = self._deferred.get(id(value))
@@ -72,26 +78,76 @@ class VersionLinker:
         """The stored version with this content (any version of ``name``), stored if new."""
         if (known := self._remembered(value)) is not None:
             return known
-        codec, encoded = encode(value, self.store, allow_pickle=False,
-                                progress=self.progress(name, value))
+        if (seen := self._unchanged(value)) is not None:  # no hashing
+            same = [v for v in self.store.find_versions_by_oid(seen.oid) if v.name == name]
+            return same[0] if same else self._add_as(seen, name, kind)[0]
+        codec, encoded = self._encode(value, name, kind)
         same = [v for v in self.store.find_versions_by_oid(encoded.oid) if v.name == name]
-        if same:
-            version = same[0]
-        else:
-            version, _ = self.store.add_version(
-                name, oid=encoded.oid, kind=kind or encoded.kind, media_type=encoded.media_type,
-                codec=codec.name, size=encoded.size, summary=encoded.summary, metadata=encoded.metadata,
-            )
+        version = same[0] if same else self._record(codec, encoded, name, kind)[0]
         self._remember(value, version)
+        self.memo.put(value, version.id)
         return version
 
-    def output_version(self, value: Any, name: str, run_id: str,
-                       kind: str | None = None) -> tuple[ArtifactVersion, bool]:
-        """Store ``value`` as an output of ``run_id``; a new version only if content changed."""
-        version, created = save_object(self.store, value, name, kind=kind, run_id=run_id,
-                                       allow_pickle=False, progress=self.progress(name, value))
+    def output_version(self, value: Any, name: str, run_id: str, kind: str | None = None,
+                       forced: bool = False) -> tuple[ArtifactVersion, bool]:
+        """Store ``value`` as an output of ``run_id``; a new version only if content changed.
+        ``forced`` (named with ``--save``): stored whatever its size."""
+        seen = self._unchanged(value)
+        if seen is not None and (seen.metadata.get("stored", True) or not forced):  # no hashing
+            return self._add_as(seen, name, kind, run_id)
+        if not forced and self._lineage_only(value, kind) is not None:
+            version, created = self._record(*self._encode(value, name, kind), name, kind, run_id)
+        else:
+            version, created = save_object(self.store, value, name, kind=kind, run_id=run_id,
+                                           allow_pickle=False, progress=self.progress(name, value))
         self._remember(value, version)
+        self.memo.put(value, version.id)
         return version, created
+
+    @staticmethod
+    def _lineage_only(value: Any, kind: str | None) -> str | None:
+        """Why ``value`` is recorded for lineage only (a dataset over the size limit), or None."""
+        limit = max_intermediate_bytes()
+        if kind != "dataset" or limit is None or (size := nbytes(value)) is None or size <= limit:
+            return None
+        return (f"{size / 1024**2:.1f} MB, over the {limit / 1024**2:.0f} MB limit for "
+                f"intermediates; see {MAX_INTERMEDIATE_ENV}")
+
+    def _encode(self, value: Any, name: str, kind: str | None) -> tuple[Codec, Encoded]:
+        """The stored form of ``value``: its bytes, or for a large intermediate only its
+        content id and summary (the policy in ``jupyter_artifacts.settings``)."""
+        if (reason := self._lineage_only(value, kind)) is not None:
+            codec = codec_for(value, allow_pickle=False)
+            try:
+                return _LINEAGE, _LINEAGE.describe(value, self.store, codec, reason)
+            except NotStoredError:
+                pass  # no content id without encoding it (a codec with no fingerprint): store it
+        return encode(value, self.store, allow_pickle=False, progress=self.progress(name, value))
+
+    def _record(self, codec: Codec, encoded: Encoded, name: str, kind: str | None,
+                run_id: str | None = None) -> Saved:
+        return self.store.add_version(
+            name, oid=encoded.oid, kind=kind or encoded.kind, media_type=encoded.media_type,
+            codec=codec.name, size=encoded.size, summary=encoded.summary, metadata=encoded.metadata,
+            run_id=run_id)
+
+    def _unchanged(self, value: Any) -> ArtifactVersion | None:
+        """The version ``value`` was hashed as, if the memo knows it unchanged since."""
+        memo_id = self.memo.get(value)
+        if memo_id is None:
+            return None
+        try:
+            return self.store.get_version(memo_id)
+        except ArtifactsError:  # deleted since (gc, another process)
+            return None
+
+    def _add_as(self, seen: ArtifactVersion, name: str, kind: str | None,
+                run_id: str | None = None) -> Saved:
+        """Record the content of ``seen`` as (the next version of) ``name``."""
+        return self.store.add_version(
+            name, oid=seen.oid, kind=kind or seen.kind, media_type=seen.media_type,
+            codec=seen.codec, size=seen.size, summary=seen.summary, metadata=seen.metadata,
+            run_id=run_id)
 
     def deferred_output_version(self, value: Any, name: str, run_id: str,
                                 kind: str | None = None) -> Callable[[], Future[Saved]]:

@@ -36,7 +36,7 @@ class ArtifactsMagics(Magics):
         # callers of run_cell_magic, and nests the body as its own cell.
         from .session import parse_options
 
-        self.session.begin(parse_options(line), cell, None)
+        self.session.begin(parse_options(line), cell, None, self.session.shown_count())
         assert self.shell is not None
         self.shell.run_cell(cell, store_history=False)
 

@@ -46,40 +46,63 @@ class StreamTee:
 
 
 class DisplayRecorder:
-    """Wraps the shell's display publisher to keep a copy of each rich output."""
+    """Wraps the shell's display publisher, and its displayhook's ``write_format_data``, to
+    keep a copy of each rich output: what ``display()`` shows and the cell's result
+    (``Out[n]``), in the order shown.
+
+    The displayhook is wrapped after it has decided to show the value, so a trailing ``;``
+    (or a ``None`` result) records nothing, as it shows nothing.
+    """
 
     SKIP_KEY = "jupyter_artifacts"
 
-    def __init__(self, display_pub: Any, on_publish: Any = None) -> None:
-        self._pub = display_pub
+    def __init__(self, display_pub: Any, on_publish: Any = None, displayhook: Any = None) -> None:
+        self._pub, self._hook = display_pub, displayhook
         self._on_publish = on_publish
-        self._original = display_pub.publish
         self.outputs: list[dict[str, Any]] = []
+        self._wrapped: list[tuple[Any, str, Any, Any, bool]] = []
+
+    def _keep(self, data: dict[str, Any], metadata: dict[str, Any] | None, **extra: Any) -> None:
+        if len(self.outputs) < MAX_DISPLAYS and not (metadata or {}).get(self.SKIP_KEY):
+            self.outputs.append({"data": dict(data), "metadata": dict(metadata or {}), **extra})
+        if self._on_publish is not None:
+            self._on_publish()
+
+    def _wrap(self, owner: Any, name: str, wrapper: Any) -> None:
+        self._wrapped.append((owner, name, wrapper, getattr(owner, name), name in vars(owner)))
+        setattr(owner, name, wrapper)
 
     def __enter__(self) -> DisplayRecorder:
-        original = self._original
+        publish_original = self._pub.publish
 
         def publish(data: dict[str, Any], metadata: dict[str, Any] | None = None, *args: Any,
                     **kwargs: Any) -> Any:
-            if (len(self.outputs) < MAX_DISPLAYS and not (metadata or {}).get(self.SKIP_KEY)
-                    and not kwargs.get("update")):
-                self.outputs.append({"data": dict(data), "metadata": dict(metadata or {})})
-            if self._on_publish is not None:
+            if not kwargs.get("update"):
+                self._keep(data, metadata)
+            elif self._on_publish is not None:
                 self._on_publish()
-            return original(data, metadata, *args, **kwargs)
+            return publish_original(data, metadata, *args, **kwargs)
 
-        self._had_own = "publish" in vars(self._pub)
-        self._wrapper = publish
-        self._pub.publish = publish
+        self._wrap(self._pub, "publish", publish)
+        if self._hook is not None and hasattr(self._hook, "write_format_data"):
+            write_original = self._hook.write_format_data
+
+            def write_format_data(format_dict: dict[str, Any], md_dict: Any = None) -> Any:
+                self._keep(format_dict, md_dict, output_type="execute_result")
+                return write_original(format_dict, md_dict)
+
+            self._wrap(self._hook, "write_format_data", write_format_data)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if vars(self._pub).get("publish") is not self._wrapper:
-            return  # someone wrapped it after us; leave their wrapper alone
-        if self._had_own:
-            self._pub.publish = self._original
-        else:
-            del self._pub.publish  # the class's method shows through again
+        for owner, name, wrapper, original, had_own in reversed(self._wrapped):
+            if vars(owner).get(name) is not wrapper:
+                continue  # someone wrapped it after us; leave their wrapper alone
+            if had_own:
+                setattr(owner, name, original)
+            else:
+                delattr(owner, name)  # the class's method shows through again
+        self._wrapped = []
 
 
 class FileWatcher:

@@ -18,6 +18,7 @@ import time
 import uuid
 from typing import Any
 
+import IPython
 from IPython.core.error import UsageError
 from IPython.core.inputtransformer2 import leading_indent
 
@@ -30,8 +31,11 @@ from .cellrun import CellRun, TrackOptions
 from .header import MAGIC, PYTHON_BODY_MAGICS, python_of_body, split_header, stacked_magic, track_header
 from .linking import VersionLinker
 from .loops import HOOK, LoopCurves, LoopRecorder
+from .naming import default_run_name
 from .summary import LiveCurve, summary_html, summary_text
 
+# IPython 9 increments ``execution_count`` before ``pre_run_cell``, IPython 8 after the cell.
+IPYTHON_COUNTS_BEFORE_HOOKS = IPython.version_info >= (9,)
 GIT_TTL = 30.0
 
 
@@ -78,21 +82,6 @@ def merge_options(lines: list[str]) -> TrackOptions:
         merged.figures = merged.figures and inner.figures
         merged.quiet = merged.quiet or inner.quiet
     return merged
-
-
-def default_run_name(body: str, notebook: str | None) -> str:
-    """The first comment's text, else the first code line, else the notebook's name."""
-    for line in body.splitlines():
-        text = line.strip()
-        if not text:
-            continue
-        if text.startswith("#"):
-            comment = text.lstrip("#").strip()
-            if comment:
-                return comment[:60]
-            continue
-        return text[:60]
-    return os.path.splitext(os.path.basename(notebook))[0] if notebook else "cell"
 
 
 class TrackingSession:
@@ -206,6 +195,7 @@ class TrackingSession:
         wait_snapshots()
         parts = split_header(info.raw_cell or "")
         if parts is None:
+            self._forget_changed(info.raw_cell or "")
             return
         lines, body = parts
         try:
@@ -214,9 +204,17 @@ class TrackingSession:
             return  # the transformer turned the cell into a raise of this error
         if len(lines) > 1:
             self._warn("a nested %%track joins the outer one: one cell, one run")
-        self.begin(options, body, getattr(info, "cell_id", None))
+        self.begin(options, body, getattr(info, "cell_id", None),
+                   self.shown_count(getattr(info, "store_history", False)))
 
-    def begin(self, options: TrackOptions, body: str, cell_id: str | None) -> None:
+    def shown_count(self, store_history: bool = True) -> int:
+        """The ``In [n]`` of the cell being run (IPython 9 has already moved the shell's
+        counter on to the next cell's number when ``pre_run_cell`` fires)."""
+        count: int = self.shell.execution_count
+        return count - 1 if store_history and IPYTHON_COUNTS_BEFORE_HOOKS else count
+
+    def begin(self, options: TrackOptions, body: str, cell_id: str | None,
+              execution_count: int | None = None) -> None:
         """Start a run for a cell whose body is about to execute."""
         start = time.perf_counter()
         cell: CellRun | None = None
@@ -227,13 +225,14 @@ class TrackingSession:
             cell = CellRun(self.shell, store, self._linker, options, body, names)
             cell.notebook = notebook = self.notebook_path()
             cell.note_inputs()
+            self._forget_changed(body)  # after its inputs are linked: the body runs next
             commit, dirty = self._git_state(os.path.dirname(os.path.abspath(notebook or "x")))
             if str(store.root) not in self._contexts:  # once per store, not once per cell
                 store.ensure_context(self.context_id, "session", notebook_path=notebook)
                 self._contexts.add(str(store.root))
             cell.start(options.name or default_run_name(body, notebook), {
                 "context_id": self.context_id, "notebook_path": notebook, "cell_id": cell_id,
-                "execution_count": self.shell.execution_count, "code": body,
+                "execution_count": execution_count, "code": body,
                 "environment_id": tracking.environment_id(store),
                 "git_commit": commit, "git_dirty": dirty,
             })
@@ -251,6 +250,15 @@ class TrackingSession:
             self._warn(f"this cell runs untracked ({reason})")
             if cell is not None:
                 self._abandon(cell, exc)
+
+    def _forget_changed(self, code: str) -> None:
+        """Every cell, tracked or not: drop memo entries of values it might change."""
+        if self._linker is None or not len(self._linker.memo):
+            return
+        try:
+            self._linker.memo.note_cell(self.shell.transform_cell(code), self.shell.user_ns)
+        except Exception:  # never stop a cell; forgetting everything is always safe
+            self._linker.memo.clear()
 
     @staticmethod
     def _abandon(cell: CellRun, exc: BaseException) -> None:
@@ -343,6 +351,7 @@ class TrackingSession:
         if cell.curve is not None:
             cell.curve.close()
         error = result.error_in_exec or result.error_before_exec
+        cell.fix_execution_count(result)
         try:
             if error is None or cell.options.save:
                 cell.record_outputs()

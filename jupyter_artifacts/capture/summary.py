@@ -29,7 +29,7 @@ def summary_html(run: Any, outputs: list[Any], inputs: list[Any], metrics: dict[
             + (f" in {run.duration:.2f}s" if run.duration is not None else "")
             + (f' <span style="opacity:0.7">· {cost}</span>' if cost else "")]
     if outputs or pending:
-        rows.append("outputs " + "".join(chip(f"{v.ref}" + ("" if new else " (unchanged)"), v.kind)
+        rows.append("outputs " + "".join(chip(_label(v, new), v.metadata.get("reason", v.kind))
                                          for v, new in outputs)
                     + "".join(chip(f"{name} (saving…)", "stored in the background") for name in pending))
     if inputs:
@@ -47,13 +47,19 @@ def summary_html(run: Any, outputs: list[Any], inputs: list[Any], metrics: dict[
             f'color:var(--jp-ui-font-color1,#222)">{body}</div>')
 
 
+def _label(version: Any, new: bool) -> str:
+    """``df:v3``, ``df:v3 (unchanged)``, ``image:v2 (lineage only)`` (too large to store)."""
+    stored = version.metadata.get("stored", True)
+    return version.ref + ("" if new else " (unchanged)") + ("" if stored else " (lineage only)")
+
+
 def summary_text(run: Any, outputs: list[Any], metrics: dict[str, float],
                  pending: list[str] = ()) -> str:  # type: ignore[assignment]
     parts = [f"{run.name} [{run.ref}] {run.status}"]
     if cost := cost_text(run):
         parts.append(cost)
     if outputs or pending:
-        parts.append("outputs: " + ", ".join([*(v.ref for v, _ in outputs),
+        parts.append("outputs: " + ", ".join([*(_label(v, True) for v, _ in outputs),
                                               *(f"{n} (saving…)" for n in pending)]))
     if metrics:
         parts.append("metrics: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()))

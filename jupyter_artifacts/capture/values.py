@@ -22,6 +22,7 @@ _ARTIFACT_CLASSES = {
     "IPython.core.display.HTML": "report",
     # Stored by their codecs (codecs/statsmodels_results.py, codecs/labelled.py).
     "statsmodels.base.wrapper.ResultsWrapper": "model",
+    "statsmodels.base.model.Results": "model",  # fitted results not behind a wrapper
     "xarray.core.dataset.Dataset": "dataset", "xarray.core.dataarray.DataArray": "dataset",
     "torch.Tensor": "dataset",
 }

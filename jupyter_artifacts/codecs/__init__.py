@@ -18,6 +18,7 @@ from .documents import HtmlCodec, JsonCodec, MetricsCodec, TextCodec, is_metrics
 from .figures import FigureCodec
 from .files import DirectoryCodec, FileCodec, export_tree, safe_filename
 from .labelled import TensorCodec, XarrayCodec
+from .lineage import LineageOnlyCodec
 from .models import PickleCodec, SklearnCodec, TorchCodec
 from .statsmodels_results import StatsmodelsCodec
 from .tabular import DataFrameCodec, NumpyCodec
@@ -29,6 +30,7 @@ CODECS: list[Codec] = [
     FigureCodec(), DataFrameCodec(), NumpyCodec(), XarrayCodec(), SklearnCodec(), StatsmodelsCodec(),
     TorchCodec(), TensorCodec(), HtmlCodec(), DirectoryCodec(), FileCodec(), MetricsCodec(),
     JsonCodec(), TextCodec(), PickleCodec(),
+    LineageOnlyCodec(),  # matches nothing: only for loading versions recorded for lineage
 ]
 _BY_NAME = {codec.name: codec for codec in CODECS}
 
@@ -106,6 +108,8 @@ def export_version(store: Store, version: ArtifactVersion, dest: str | os.PathLi
     If ``dest`` is an existing directory, a file named after the artifact is created in it.
     """
     target = Path(dest)
+    if version.codec == LineageOnlyCodec.name:
+        LineageOnlyCodec().decode(version, store)  # raises: there is nothing to export
     if version.codec == DirectoryCodec.name:
         if target.is_dir() and any(target.iterdir()):
             raise InvalidReferenceError(f"cannot export {version.ref} to {target}: "

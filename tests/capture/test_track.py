@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from IPython.core.error import UsageError
 
+from jupyter_artifacts import api
 from jupyter_artifacts.store import Store
 
 from .conftest import run
@@ -228,7 +229,8 @@ def test_large_objects_show_a_progress_bar(shell: Any, store: Store, monkeypatch
     original = progress.ProgressBar.__call__
     monkeypatch.setattr(progress.ProgressBar, "__call__", lambda self, done: (seen.append(done),
                                                                               original(self, done)))
-    run(shell, "%%track big\nimport numpy as np\nbig = np.ones((64, 1024, 1024), dtype=np.uint8)")
+    # Named with --save: stored whatever its size (not recorded for lineage only).
+    run(shell, "%%track big --save big\nimport numpy as np\nbig = np.ones((64, 1024, 1024), dtype=np.uint8)")
     assert seen and seen[-1] >= 64 * 1024 * 1024 and seen == sorted(seen)
     assert store.resolve("big").size >= 64 * 1024 * 1024
 
@@ -284,3 +286,20 @@ def test_torch_model_trained_in_place_is_a_new_version(shell: Any, store: Store)
     run(shell, step)
     assert "net:v2" in events(store, "train")["output"]
     assert store.get_run("train").metrics["loss"] == pytest.approx(shell.user_ns["loss"].item())
+
+
+def test_the_cells_result_is_recorded_like_its_displays(shell: Any, store: Store) -> None:
+    run(shell, "import pandas as pd\ndf = pd.DataFrame({'a': range(10), 'b': list('abcdefghij')})\n"
+               "class Card:\n    def _repr_html_(self):\n        return '<b>card</b>'")
+    result = run(shell, "%%track head\ndf.head(3)")
+    assert list(result.result["a"]) == [0, 1, 2]  # Out[n] is still the value itself
+    html = store.objects.read_bytes(store.resolve("head/result").oid).decode()
+    assert "<table" in html and ">2<" in html and ">3<" not in html
+    outputs = api.load("head/outputs")["outputs"]
+    assert [o.get("output_type") for o in outputs] == ["execute_result"]
+    assert "text/plain" in outputs[0]["data"]
+    run(shell, "%%track card\nCard()")
+    assert store.objects.read_bytes(store.resolve("card/result").oid).decode() == "<b>card</b>"
+    run(shell, "%%track quiet\ndf.head(3);")  # `;` shows nothing, so nothing is recorded
+    assert not any(v.name.startswith("quiet/") for _, v in store.run_events("quiet"))
+    assert "write_format_data" not in vars(shell.displayhook)  # unwrapped after the cell

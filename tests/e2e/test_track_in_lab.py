@@ -78,11 +78,12 @@ def test_tracked_cell_reaches_the_sidebar(page: Any, lab: Lab) -> None:
     card.scroll_into_view_if_needed()
     screenshot(page, "track-sidebar")
 
-    # A figure's SVG (stored beside its PNG) downloads from its version line.
-    figure_line = page.locator('.jp-Artifacts-Version[data-ref="e2e-train/figure1:v2"]')
+    # A figure's SVG (stored beside its PNG) downloads from its version line; the figure is
+    # named by its title without the C value, so both runs made versions of one name.
+    figure_line = page.locator('.jp-Artifacts-Version[data-ref="e2e-probabilities-C:v2"]')
     with page.expect_download(timeout=15_000) as download:
         figure_line.get_by_role("button", name="SVG").click()
-    assert download.value.suggested_filename == "e2e-train_figure1_v2.svg"
+    assert download.value.suggested_filename == "e2e-probabilities-C_v2.svg"
     assert b"<svg" in download.value.path().read_bytes()[:1000]
 
     # Insert load code for the model into the notebook.
