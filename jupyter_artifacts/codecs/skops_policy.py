@@ -84,8 +84,11 @@ def import_skops() -> ModuleType:
     The walk tolerates the failed import (``pkgutil`` ignores ImportError); a failed import
     is not cached, so the user's own ``import torch`` later works as usual.
     """
-    if "skops.io" in sys.modules:
-        return sys.modules["skops.io"]
+    module = sys.modules.get("skops.io")
+    # A module another thread is still importing is already in sys.modules, half made:
+    # import_module below waits for it instead.
+    if module is not None and not getattr(module.__spec__, "_initializing", False):
+        return module
     with _import_lock:
         finder = _SkipArrayBackends()
         sys.meta_path.insert(0, finder)

@@ -123,8 +123,12 @@ def _run_job(header: dict[str, Any], payload: bytes, stores: dict[str, Any]) -> 
 
 def _prewarm() -> None:
     """Import what the first job will need while there is none (skops alone takes seconds)."""
-    for module in ("skops.io", "matplotlib.pyplot", "jupyter_artifacts.codecs"):
-        with contextlib.suppress(Exception):  # not installed: a job that needs it will say so
+    from .skops_policy import import_skops
+
+    with contextlib.suppress(Exception):  # not installed: a job that needs it will say so
+        import_skops()
+    for module in ("matplotlib.pyplot", "jupyter_artifacts.codecs"):
+        with contextlib.suppress(Exception):
             __import__(module)
 
 
