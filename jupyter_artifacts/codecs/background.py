@@ -82,9 +82,23 @@ def wait_pending(timeout: float | None = None, detached: bool = True) -> None:
             future.exception(timeout=timeout)
 
 
-def flush_at_exit() -> None:
-    """What must happen before this process ends: every job run or handed over."""
+#: How long a stopping kernel also waits for work the helper process does for it. Kernel
+#: managers (nbclient, papermill) kill a kernel ~5 s after asking it to stop; the helper
+#: outlives the kill and finishes anyway, this only makes the common case complete sooner.
+DETACHED_GRACE_S = 4.0
+
+
+def flush_at_exit(grace: float = DETACHED_GRACE_S) -> None:
+    """What must happen before this process ends: every job run or handed over, and for up
+    to ``grace`` seconds, finished by the helper process too."""
     wait_pending(detached=False)
+    deadline = time.monotonic() + grace
+    for future in list(_detached):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        with contextlib.suppress(Exception):  # a timeout or a failed job: nothing to wait for
+            future.exception(timeout=remaining)
 
 
 atexit.register(flush_at_exit)
