@@ -290,6 +290,13 @@ class Catalog:
                                  "jupyter-artifacts verify") from None
             raise
 
+    def change_stamp(self) -> tuple[int, int]:
+        """Changes whenever any connection commits to the catalog: SQLite's data_version
+        (commits by other connections) and this connection's own total of changed rows."""
+        with self._lock:
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            return int(version), self._conn.total_changes
+
     def query_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None

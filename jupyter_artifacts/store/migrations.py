@@ -185,11 +185,25 @@ def _run_writer(conn: sqlite3.Connection) -> None:
     )
 
 
+def _covering_indexes(conn: sqlite3.Connection) -> None:
+    # Each key's values in run id order straight from an index: the runs table reads a
+    # column per key without touching the rows, and a param condition is checked (and its
+    # matches counted) without reading the params rows.
+    _run_script(conn,
+        """
+        CREATE INDEX params_key_run ON params(key, run_id, value);
+        CREATE INDEX metric_summaries_key_run ON metric_summaries(key, run_id, last)
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "metric summaries for fast metric-ordered search", _metric_summaries),
     Migration(3, "index params by numeric value for param-ordered search", _param_value_index),
     Migration(4, "record the writer (host, pid) and heartbeat of each run", _run_writer),
+    Migration(5, "covering (key, run_id, value) indexes on params and metric summaries",
+              _covering_indexes),
 ]
 LATEST = MIGRATIONS[-1].version
 

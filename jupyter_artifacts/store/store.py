@@ -17,6 +17,7 @@ from . import lineage as _lineage
 from . import liveness, maintenance, refs
 from . import runs as _runs
 from . import search as _search
+from . import table as _table
 from .catalog import Catalog
 from .discovery import find_store_dir, resolve_store_dir
 from .objects import ObjectStore
@@ -260,15 +261,17 @@ class Store:
     def run_table(
         self, filter: str | None = None, *, order_by: Sequence[str] | str | None = None,
         descending: bool = True, limit: int | None = None, offset: int = 0,
-    ) -> _search.RunTable:
+    ) -> _table.RunTable:
         """Like :meth:`search_runs`, as columns and long param/metric rows for a table."""
-        return _search.run_table(self.catalog, filter, order_by, descending, limit, offset)
+        return _table.run_table(self.catalog, filter, order_by, descending, limit, offset)
 
     def search_versions(self, filter: str | None = None, *, limit: int | None = 100,
-                        offset: int = 0) -> tuple[list[ArtifactVersion], int]:
-        """Artifact versions matching ``filter`` (``kind = 'model' and run.metrics.acc > 0.9``),
-        newest first, and how many match."""
-        ids, total = _search.version_ids(self.catalog, filter, limit, offset)
+                        offset: int = 0, order_by: Sequence[str] | str | None = None,
+                        ) -> tuple[list[ArtifactVersion], int]:
+        """Artifact versions matching ``filter`` (``kind = 'model' and run.metrics.acc > 0.9``)
+        in ``order_by`` order (``["run.metrics.acc DESC"]``; newest first by default), and
+        how many match."""
+        ids, total = _search.version_ids(self.catalog, filter, limit, offset, order_by)
         return [self.get_version(version_id) for version_id in ids], total
 
     def keys(self) -> dict[str, list[str]]:

@@ -4,6 +4,7 @@ test against a pure-Python evaluation of generated filters."""
 from __future__ import annotations
 
 import hashlib
+import math
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,77 @@ def test_the_read_path_cannot_write(runs_store: Store) -> None:
     assert _digest(runs_store) == before
     run = runs_store.search_runs(limit=1).runs[0]
     runs_store.log_params(run.id, {"depth": run.params["depth"]})  # writes still work after
+
+
+def test_artifact_versions_sort_by_fields_and_by_their_run(store: Store) -> None:
+    def save(name: str, data: bytes, run_id: str | None = None):
+        oid, size, _ = store.objects.put_bytes(data)
+        return store.add_version(name, oid=oid, kind="model", media_type="text/plain",
+                                 codec="text", size=size, run_id=run_id)[0]
+
+    refs = {}
+    for accuracy, data in [(0.7, b"aa"), (0.9, b"a"), (0.8, b"aaa")]:
+        run = store.create_run("fit")
+        store.log_metrics([(run.id, "accuracy", None, accuracy, 1.0)])
+        refs[accuracy] = save("model", data, run.id).ref
+    orphan = save("notes", b"aaaa").ref
+
+    def order(*keys: str) -> list[str]:
+        found, total = store.search_versions(order_by=list(keys))
+        assert total == 4
+        return [v.ref for v in found]
+
+    assert order("run.metrics.accuracy DESC") == [refs[0.9], refs[0.8], refs[0.7], orphan]
+    assert order("run.metrics.accuracy") == [refs[0.7], refs[0.8], refs[0.9], orphan]
+    assert order("size DESC") == [orphan, refs[0.8], refs[0.7], refs[0.9]]
+    assert order("name DESC", "version") == [orphan, refs[0.7], refs[0.9], refs[0.8]]
+    assert store.search_versions(order_by="size", limit=1)[0][0].ref == refs[0.9]
+    with pytest.raises(FilterError, match="cannot sort artifact versions by 'colour'"):
+        store.search_versions(order_by=["colour"])
+
+
+def test_a_remembered_total_follows_writes(tmp_path: Path) -> None:
+    runs_store = _store_with_runs(tmp_path / ".artifacts")
+    text = "params.model = 'rf' and metrics.acc >= 0"
+    before = runs_store.search_runs(text, limit=1).total
+    assert runs_store.search_runs(text, limit=1).total == before  # remembered
+    other = Store.open(runs_store.catalog.path.parent)  # another connection writes
+    try:
+        run = other.create_run("late", params={"model": "rf"})
+        other.log_metrics([(run.id, "acc", None, 0.5, 1.0)])
+        assert runs_store.search_runs(text, limit=1).total == before + 1
+        runs_store.log_metrics([(run.id, "acc", None, -1.0, 2.0)])  # this connection writes
+        assert runs_store.search_runs(text, limit=1).total == before
+    finally:
+        other.close()
+        runs_store.close()
+
+
+def test_the_runs_table_has_each_runs_own_values(tmp_path: Path) -> None:
+    from jupyter_artifacts.store.table import run_table
+
+    runs_store = _store_with_runs(tmp_path / ".artifacts")
+    odd = runs_store.create_run("odd", params={"extra": [1, {"a": None}], "model": None})
+    runs_store.create_run("odd", params={"extra": [2, 3]})  # equal-length lists stay lists
+    runs_store.log_metrics([(odd.id, "acc", None, float("inf"), 1.0),
+                            (odd.id, "tiny", None, 0.1 + 0.2, 1.0)])
+    runs_store.create_run("bare", tags=["z", "a=1"])
+
+    for text, limit in [(None, None), ("params.model != 'rf'", None), (None, 5),
+                        ("metrics.loss IS NOT NULL", 7)]:
+        table = run_table(runs_store.catalog, text, "metrics.acc", limit=limit)
+        page = runs_store.search_runs(text, order_by="metrics.acc", limit=limit)
+        columns = table.columns
+        assert list(columns["id"]) == [run.id for run in page.runs]
+        assert table.total == page.total
+        for i, run in enumerate(page.runs):
+            for key, value in run.params.items():
+                assert columns[f"params.{key}"][i] == value
+                assert type(columns[f"params.{key}"][i]) is type(value)
+            for key in {k[7:] for k in columns if k.startswith("params.")} - set(run.params):
+                assert columns[f"params.{key}"][i] is None
+            for key in {k[8:] for k in columns if k.startswith("metrics.")}:
+                value = run.metrics.get(key, math.nan)
+                got = columns[f"metrics.{key}"][i]
+                assert got == value or (math.isnan(got) and math.isnan(value)), (key, run.id)
+            assert columns["tags"][i] == ",".join(sorted(run.tags))

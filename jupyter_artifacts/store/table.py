@@ -1,0 +1,130 @@
+"""The runs table behind ``ja.runs``: matching runs as columns, params and metrics pivoted.
+
+At 10,000 runs (100,000 params, 100,000 metrics) the cost was Python work per value (a
+fetched row, a dict lookup, a list store each). Now each key's values come from a covering
+(key, run_id, value) index in run id order, as one JSON array per param key and one flat
+float array for all metrics, and numpy places them in page order: Python works per key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy
+
+from . import liveness
+from .catalog import Catalog
+from .search import count_runs, guarded, prepare_runs, run_page_rows
+
+# Covering (key, run_id, value) indexes (migration 5): forced, so values come in run id order.
+PARAMS = "params INDEXED BY params_key_run"
+METRICS = "metric_summaries INDEXED BY metric_summaries_key_run"
+RUN_COLUMNS = ("number", "id", "name", "status", "started_at", "ended_at", "notebook_path")
+# The page as (position, run id) rows, from one bound JSON array of ids.
+PAGE = "WITH page(pos, id) AS (SELECT key, value FROM json_each(?)) "
+
+
+@dataclass
+class RunTable:
+    """Matching runs for a table: columns of equal length in page order (run fields,
+    ``tags``, ``params.KEY``, ``metrics.KEY``) and the total number of matches. Param
+    columns are object arrays (None where a run lacks the key), metric columns float arrays
+    (NaN where it lacks one)."""
+
+    columns: dict[str, Any]  # lists, and numpy arrays for params and metrics
+    total: int
+
+
+@guarded
+def run_table(catalog: Catalog, filter: str | None = None,
+              order_by: Sequence[str] | str | None = None, descending: bool = True,
+              limit: int | None = None, offset: int = 0) -> RunTable:
+    """The matching runs as a :class:`RunTable`: a few bulk queries, no object per run."""
+    node, where, keys = prepare_runs(catalog, filter, order_by, descending)
+    rows = run_page_rows(catalog, node, where, keys, limit, offset,
+                         "r." + ", r.".join(RUN_COLUMNS))
+    total = len(rows) + offset if (limit is None or len(rows) < limit) and (
+        rows or not offset) else count_runs(catalog, node)
+    columns: dict[str, Any] = {name: list(column) for name, column in
+                                     zip(RUN_COLUMNS, zip(*rows, strict=True), strict=True)} \
+        if rows else {name: [] for name in RUN_COLUMNS}
+    ids = columns["id"]
+    if "running" in columns["status"]:
+        dead = set(liveness.dead_run_ids(catalog))
+        columns["status"] = ["dead" if status == "running" and run_id in dead else status
+                             for run_id, status in zip(ids, columns["status"], strict=True)]
+    page = json.dumps(ids)
+    full = len(ids) == int(catalog.read("SELECT COUNT(*) FROM runs")[0][0])
+    # The join seeks the (run_id, tag) primary key, so each run's tags come sorted.
+    tags = catalog.read(PAGE + "SELECT COALESCE(group_concat(t.tag, ','), '') FROM page "
+                        "LEFT JOIN run_tags t ON t.run_id = page.id GROUP BY page.pos "
+                        "ORDER BY page.pos", [page])
+    columns["tags"] = [row[0] for row in tags]
+    spread = _Spreader(catalog, ids, page)
+    for key, count, values in _by_key(catalog, PARAMS, "value", page, full):
+        column = numpy.full(len(ids), None, dtype=object)
+        # fromiter: list values stay lists instead of becoming a second array dimension.
+        column[spread.positions(PARAMS, key, count)] = numpy.fromiter(values, object, count)
+        columns[f"params.{key}"] = column
+    for key, count, values in _metrics_by_key(catalog, page, full):
+        column = numpy.full(len(ids), numpy.nan)
+        column[spread.positions(METRICS, key, count)] = values
+        columns[f"metrics.{key}"] = column
+    return RunTable(columns, total)
+
+
+def _by_key(catalog: Catalog, table: str, value: str, page: str,
+            full: bool) -> list[tuple[str, int, list[Any]]]:
+    """(key, how many runs of the page have it, their values in run id order) per key.
+
+    The covering (key, run_id, value) index is walked in order, so SQLite concatenates
+    each key's values in run id order and Python decodes one JSON array per key.
+    """
+    where, params = ("", []) if full else (
+        " WHERE run_id IN (SELECT value FROM json_each(?))", [page])
+    rows = catalog.read(f"SELECT key, COUNT(*), '[' || group_concat({value}) || ']' "
+                        f"FROM {table}{where} GROUP BY key ORDER BY key", params)
+    return [(key, count, json.loads(values)) for key, count, values in rows]
+
+
+def _metrics_by_key(catalog: Catalog, page: str,
+                    full: bool) -> list[tuple[str, int, Any]]:
+    """As :func:`_by_key` for metrics' last values, read as floats in one flat array: a
+    float's text form would need 17 digits to read back exactly, and parsing costs more."""
+    where, params = ("", []) if full else (
+        " WHERE run_id IN (SELECT value FROM json_each(?))", [page])
+    counts = catalog.read(f"SELECT key, COUNT(*) FROM {METRICS}{where} GROUP BY key "
+                          "ORDER BY key", params)
+    # A NaN last value is stored as the text 'NaN', which numpy reads as NaN.
+    flat = numpy.array(catalog.read(f"SELECT last FROM {METRICS}{where} ORDER BY key, run_id",
+                                    params), dtype=float).ravel()
+    out, start = [], 0
+    for key, count in counts:
+        out.append((key, count, flat[start:start + count]))
+        start += count
+    return out
+
+
+class _Spreader:
+    """Where a key's values (in run id order) go in the page."""
+
+    def __init__(self, catalog: Catalog, ids: list[str], page: str) -> None:
+        self.catalog, self.ids, self.page = catalog, ids, page
+        self._sorted: Any = None
+        self._position: dict[str, int] | None = None
+
+    def positions(self, table: str, key: str, count: int) -> Any:
+        if count == len(self.ids):
+            # Every run of the page has the key: its values follow the sorted page ids.
+            if self._sorted is None:
+                self._sorted = numpy.argsort(numpy.array(self.ids), kind="stable")
+            return self._sorted
+        if self._position is None:
+            self._position = {run_id: i for i, run_id in enumerate(self.ids)}
+        ids = self.catalog.read(
+            f"SELECT '[' || group_concat(json_quote(run_id)) || ']' FROM {table} "
+            "WHERE key = ? AND run_id IN (SELECT value FROM json_each(?))", [key, self.page])
+        return list(map(self._position.__getitem__, json.loads(ids[0][0])))
