@@ -19,7 +19,8 @@ from . import liveness
 from .catalog import Catalog
 from .search import count_runs, guarded, prepare_runs, run_page_rows
 
-# Covering (key, run_id, value) indexes (migration 5): forced, so values come in run id order.
+# Covering (key, run_id, value) indexes (migration 5), forced so values come in run id order
+# without a sort. An old catalog opened read-only may lack them: see _by_key.
 PARAMS = "params INDEXED BY params_key_run"
 METRICS = "metric_summaries INDEXED BY metric_summaries_key_run"
 RUN_COLUMNS = ("number", "id", "name", "status", "started_at", "ended_at", "notebook_path")
@@ -63,6 +64,9 @@ def run_table(catalog: Catalog, filter: str | None = None,
                         "LEFT JOIN run_tags t ON t.run_id = page.id GROUP BY page.pos "
                         "ORDER BY page.pos", [page])
     columns["tags"] = [row[0] for row in tags]
+    if not catalog.scalar("SELECT 1 FROM sqlite_master WHERE name = 'params_key_run'"):
+        _add_keyed_columns_slowly(catalog, columns, page)
+        return RunTable(columns, total)
     spread = _Spreader(catalog, ids, page)
     for key, count, values in _by_key(catalog, PARAMS, "value", page, full):
         column = numpy.full(len(ids), None, dtype=object)
@@ -74,6 +78,27 @@ def run_table(catalog: Catalog, filter: str | None = None,
         column[spread.positions(METRICS, key, count)] = values
         columns[f"metrics.{key}"] = column
     return RunTable(columns, total)
+
+
+def _add_keyed_columns_slowly(catalog: Catalog, columns: dict[str, Any], page: str) -> None:
+    """Without migration 5's indexes (an old catalog read-only): a row per value, placed
+    by run id (SQLite's own text form of a float is not exact, so no JSON for metrics)."""
+    position = {run_id: i for i, run_id in enumerate(columns["id"])}
+    n = len(position)
+    for table, value, prefix in [("params", "value", "params."),
+                                 ("metric_summaries", "last", "metrics.")]:
+        rows = catalog.read(f"SELECT key, run_id, {value} FROM {table} WHERE run_id IN "
+                            "(SELECT value FROM json_each(?)) ORDER BY key", [page])
+        out: dict[str, list[Any]] = {}
+        for key, run_id, item in rows:
+            column = out.get(key)
+            if column is None:
+                column = out[key] = [None] * n
+            column[position[run_id]] = json.loads(item) if prefix == "params." else item
+        for key, column in out.items():
+            # A NaN last value is stored as the text 'NaN', which numpy reads as NaN.
+            columns[prefix + key] = numpy.array(column, dtype=float) \
+                if prefix == "metrics." else numpy.fromiter(column, object, n)
 
 
 def _by_key(catalog: Catalog, table: str, value: str, page: str,

@@ -342,3 +342,36 @@ def test_the_runs_table_has_each_runs_own_values(tmp_path: Path) -> None:
                 got = columns[f"metrics.{key}"][i]
                 assert got == value or (math.isnan(got) and math.isnan(value)), (key, run.id)
             assert columns["tags"][i] == ",".join(sorted(run.tags))
+
+
+def test_the_runs_table_of_a_catalog_without_the_covering_indexes(tmp_path: Path) -> None:
+    """An old catalog opened read-only where it cannot be upgraded lacks migration 5."""
+    import sqlite3
+
+    from jupyter_artifacts.store.table import run_table
+
+    root = tmp_path / ".artifacts"
+    runs_store = _store_with_runs(root)
+    odd = runs_store.create_run("odd", params={"extra": [2, 3]})
+    runs_store.log_metrics([(odd.id, "acc", None, float("-inf"), 1.0),
+                            (odd.id, "tiny", None, 0.1 + 0.2, 1.0)])
+    expected = {text: run_table(runs_store.catalog, text).columns
+                for text in [None, "metrics.loss IS NOT NULL"]}
+    runs_store.close()
+    conn = sqlite3.connect(root / "catalog.sqlite")
+    conn.execute("DROP INDEX params_key_run")
+    conn.execute("DROP INDEX metric_summaries_key_run")
+    conn.commit()
+    conn.close()
+    old = Store.open(root, readonly=True)
+    try:
+        for text, columns in expected.items():
+            got = run_table(old.catalog, text).columns
+            assert list(got) == list(columns)
+            for name, column in columns.items():
+                if name.startswith("metrics."):
+                    assert [str(v) for v in got[name]] == [str(v) for v in column], name
+                else:
+                    assert list(got[name]) == list(column), name
+    finally:
+        old.close()
