@@ -123,7 +123,8 @@ class ArtifactsMagics(Magics):
 
     def _cmd_costs(self, args: list[str]) -> Any:
         """The runs whose tracking cost the cell most (``costs [N]``, ``slow`` for short)."""
-        if len(args) > 1 or (args and not args[0].isdigit()):
+        # isdigit() alone accepts '²' and other digits int() refuses.
+        if len(args) > 1 or (args and not (args[0].isascii() and args[0].isdigit())):
             raise UsageError("%artifacts costs [N]")
         from .costs import slowest
 
