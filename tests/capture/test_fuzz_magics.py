@@ -254,6 +254,11 @@ statement = st.one_of(
     name.map(lambda n: f"del {n}"),
     name.map(lambda n: f"class {n.capitalize()}:\n    ndim = 0\n    def item(self):\n        return 1.5"),
     st.text(max_size=5).map(lambda s: f"raise ValueError({s!r})"),
+    st.tuples(name, expr).map(lambda t: f"print(({t[0]} := {t[1]}), file=__import__('sys').stderr)"),
+    st.tuples(name, st.text(max_size=5)).map(  # a file written: recorded, and the same either way
+        lambda t: f"with open('out.txt', 'w') as fh:\n    {t[0]} = fh.write({t[1]!r})"),
+    name.map(lambda n: f"import asyncio\nawait asyncio.sleep(0)\n{n} = 1"),  # top-level await
+    name.map(lambda n: f"import math\n{n} = math.pi"),
     st.sampled_from(["1 / 0", "assert False, 'no'", "[][1]", "int('x')", "x = (", "def :",
                      "return 5", ")", "  a = 1", "for in x:", "import nosuchmodule_ja"]),
 )
