@@ -3,7 +3,8 @@
 A tracked cell must run as it would untracked. Below the ``%%track`` line that means: a
 second ``%%track`` is merged into the first (one cell, one run); another cell magic
 (``%%time``, ``%%capture``) runs the rest of the cell, as IPython stacks magics; and a body
-indented as a whole (pasted code) is dedented, as IPython does for any cell.
+indented as a whole (pasted code) is dedented, as IPython does for any cell. Above it, a
+``%%time`` line is allowed: %%time runs the rest, and the whole cell is one run.
 """
 
 from __future__ import annotations
@@ -40,7 +41,16 @@ def split_header(raw: str) -> tuple[list[str], str] | None:
     lines = raw.splitlines(keepends=True)
     header = track_header(lines)
     if header is None:
-        return None
+        # ``%%time`` above ``%%track``: %%time runs the rest as Python (the transformer blanks
+        # the %%track lines there, as it sees no hook), so the hooks track the whole cell.
+        top = next((line for line in lines if line.strip()), "")
+        match = _MAGIC_LINE.match(top)
+        if match is None or match.group(1) != "time" or top.strip() != "%%time":
+            return None
+        lines = lines[lines.index(top) + 1:]
+        header = track_header(lines)
+        if header is None:
+            return None
     first, end = header
     options = [line.rstrip("\r\n")[len(MAGIC):] for line in lines[first:end]]
     return options, "".join(lines[end:])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import shlex
+from keyword import iskeyword
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -76,7 +77,8 @@ class ArtifactsMagics(Magics):
             return store.get_run(args[0])
 
     def _cmd_load(self, args: list[str]) -> Any:
-        if len(args) == 3 and args[1] == "as" and args[2].isidentifier():
+        # A keyword (`as class`, `as None`) is an identifier no cell can read back.
+        if len(args) == 3 and args[1] == "as" and args[2].isidentifier() and not iskeyword(args[2]):
             assert self.shell is not None
             self.shell.user_ns[args[2]] = api.load(args[0])
             return None
@@ -123,7 +125,8 @@ class ArtifactsMagics(Magics):
 
     def _cmd_costs(self, args: list[str]) -> Any:
         """The runs whose tracking cost the cell most (``costs [N]``, ``slow`` for short)."""
-        if len(args) > 1 or (args and not args[0].isdigit()):
+        # isdigit() alone accepts '²' and other digits int() refuses.
+        if len(args) > 1 or (args and not (args[0].isascii() and args[0].isdigit())):
             raise UsageError("%artifacts costs [N]")
         from .costs import slowest
 

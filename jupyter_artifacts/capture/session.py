@@ -25,6 +25,8 @@ from IPython.core.inputtransformer2 import leading_indent
 from .. import tracking
 from ..codecs.figures import wait_snapshots, warm_up
 from ..environment import git_state, python_environment
+from ..errors import InvalidValueError
+from ..store.validate import check_tags
 from . import background, costs
 from .analysis import analyse
 from .cellrun import CellRun, TrackOptions
@@ -54,6 +56,11 @@ def parse_options(line: str) -> TrackOptions:
                 raise UsageError(f"%%track: {word} needs a value")
             if word in ("--save", "--skip") and not value.isidentifier():
                 raise UsageError(f"%%track: {word} takes a variable name, not {value!r}")
+            if word in ("--tag", "-t"):
+                try:  # refused here, not when the run starts: a bad tag must not untrack the cell
+                    check_tags(value)
+                except InvalidValueError as exc:
+                    raise UsageError(f"%%track: {exc}") from None
             lists = {"--tag": opts.tags, "-t": opts.tags, "--save": opts.save, "--skip": opts.skip}
             lists[word].append(value)
         elif word == "--no-figures":

@@ -34,8 +34,13 @@ def is_number(value: Any) -> bool:
         return False
     if isinstance(value, numbers.Real):
         return True
+    if isinstance(value, type):  # a class with ``ndim = 0`` and an ``item`` method is no number
+        return False
     if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)):
-        item = value.item()
+        try:
+            item = value.item()
+        except Exception:  # a user's look-alike: whatever it raises, it is not a number to log
+            return False
         return isinstance(item, numbers.Real) and not isinstance(item, bool)
     return False
 

@@ -52,7 +52,8 @@ def test_lineage_and_compare(populated: Any) -> None:
     assert populated.run_line_magic("artifacts", "compare run-1 run-2") is not None
 
 
-@pytest.mark.parametrize("line", ["", "bogus", "show", "load a b c", "diff one", "show nothing-here"])
+@pytest.mark.parametrize("line", ["", "bogus", "show", "load a b c", "diff one", "show nothing-here",
+                                  "load frame as class", "load frame as None", "costs ²", "costs 1 2"])
 def test_bad_usage_is_a_usage_error(populated: Any, line: str) -> None:
     with pytest.raises(UsageError):
         populated.run_line_magic("artifacts", line)

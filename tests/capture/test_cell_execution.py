@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from IPython.core.error import UsageError
 
 from jupyter_artifacts import tracking
 from jupyter_artifacts.errors import NoActiveRunError
@@ -54,6 +55,20 @@ def test_time_stacked_under_track_runs_the_body(shell: Any, store: Store, capsys
     r = store.get_run("timed")
     assert r.status == "ok"
     assert r.metrics["score"] == pytest.approx(15.0)  # the run covers the magic's body
+
+
+def test_track_stacked_under_time_is_tracked(shell: Any, store: Store, capsys: Any) -> None:
+    """%%time runs its body itself: the %%track below it was blanked and the cell ran untracked."""
+    run(shell, "%%time\n%%track timed-outside\ntotal = sum(range(10))\nscore = total / 3")
+    assert shell.user_ns["total"] == 45 and "Wall time" in capsys.readouterr().out
+    r = store.get_run("timed-outside")
+    assert r.status == "ok" and r.metrics["score"] == pytest.approx(15.0)
+    failed = shell.run_cell("%%time\n%%track timed-failing\n1 / 0", store_history=True)
+    assert isinstance(failed.error_in_exec, ZeroDivisionError)
+    assert store.get_run("timed-failing").status == "failed" and tracking._stack == []
+    bad = shell.run_cell("%%time\n%%track --tag ''\nnever = 1", store_history=True)
+    assert isinstance(bad.error_in_exec, UsageError) and "never" not in shell.user_ns
+    assert len(store.query_runs().runs) == 2
 
 
 def test_capture_stacked_under_track_captures_as_untracked(shell: Any, store: Store, capsys: Any) -> None:
