@@ -35,7 +35,7 @@ class ArtifactsMagics(Magics):
         [--no-figures] [--quiet]``."""
         # Normally the session's hooks handle %%track before this runs; this path serves
         # callers of run_cell_magic, and nests the body as its own cell.
-        from .session import parse_options
+        from .options import parse_options
 
         self.session.begin(parse_options(line), cell, None, self.session.shown_count())
         assert self.shell is not None
