@@ -70,11 +70,9 @@ class ArtifactsMagics(Magics):
     def _cmd_show(self, args: list[str]) -> Any:
         if len(args) != 1:
             raise UsageError("%artifacts show REF")
-        store = tracking.default_store()
-        try:
-            return store.resolve(args[0])
-        except NotFoundError:
-            return store.get_run(args[0])
+        from ..widgets.cards import card
+
+        return card(tracking.default_store(), args[0])
 
     def _cmd_load(self, args: list[str]) -> Any:
         # A keyword (`as class`, `as None`) is an identifier no cell can read back.

@@ -38,6 +38,16 @@ def test_show_version_and_run(populated: Any) -> None:
     assert populated.run_line_magic("artifacts", "show second").metrics["score"] == 0.75
 
 
+def test_show_is_a_readable_card(populated: Any) -> None:
+    version = populated.run_line_magic("artifacts", "show frame:v2")
+    assert repr(version).startswith("frame:v2  (") and "ArtifactVersion(" not in repr(version)
+    assert "<table" in version._repr_html_() and "frame:v2" in version._repr_html_()
+    run = populated.run_line_magic("artifacts", "show second")
+    assert "Run(" not in repr(run) and "score" in repr(run)
+    shown = run._repr_html_()
+    assert "Metrics" in shown and "0.75" in shown and "second" in shown
+
+
 def test_runs_and_diff(populated: Any, capsys: Any) -> None:
     runs = populated.run_line_magic("artifacts", "runs")
     assert list(runs["name"]) == ["second", "first"]
