@@ -11,12 +11,13 @@ trusted one by one here:
 * classes *defined* in scikit-learn (re-exports do not count) that derive from an
   estimator, splitter, scorer or optimiser base (:data:`SKLEARN_BASES`), and public
   metric functions of ``sklearn.metrics`` (a scorer's score function);
-* sklearn's tree storage classes (:data:`CHECKED_TYPES`), whose raw node indices
-  scikit-learn reads without bounds checks: they are loaded, then every node index is
-  checked (:func:`check_loaded`) before the model is handed out.
+* sklearn's tree storage classes, KD/ball trees and distance metrics (:data:`CHECKED_TYPES`),
+  whose raw indices scikit-learn reads without bounds checks: they are loaded, then every
+  index and shape is checked (:func:`check_loaded`, :mod:`.skops_neighbors`) before the
+  model is handed out.
 
-Anything else (``builtins.exec``, ``functools.partial``, ``operator.*``, KD-trees...) needs
-``trust=True`` and the error names it.
+Anything else (``builtins.exec``, ``functools.partial``, ``operator.*``, a metric holding a
+Python function...) needs ``trust=True`` and the error names it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import UntrustedPickleError
+from .skops_neighbors import METRICS, NEIGHBOR_TREES, binary_tree_problem, metric_problem
 
 #: Plain values and containers: constructing them runs no code of the file's choosing.
 DATA_TYPES = frozenset({
@@ -54,7 +56,7 @@ SKLEARN_BASES = frozenset({
 CHECKED_TYPES = frozenset({
     "sklearn.tree._tree.Tree",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-})
+}) | NEIGHBOR_TREES | METRICS
 
 #: Array libraries that scikit-learn's vendored array-api-compat wraps. skops builds its
 #: default trusted list with ``sklearn.utils.all_estimators()``, whose package walk imports
@@ -134,7 +136,10 @@ def split_untrusted(untrusted: list[str]) -> tuple[list[str], list[str]]:
 
 
 def check_loaded(obj: Any, ref: str) -> None:
-    """Refuse a loaded model whose tree nodes point outside their arrays (or back up)."""
+    """Refuse a loaded model whose tree nodes point outside their arrays (or back up).
+
+    Refuse too a KD/ball tree or distance metric whose indices or shapes are inconsistent.
+    """
     for owner, tree in _trees(obj):
         problem = _tree_problem(tree, getattr(owner, "n_features_in_", None))
         if problem:
@@ -170,6 +175,11 @@ def _trees(obj: Any, owner: Any = None, depth: int = 0, seen: set[int] | None = 
 def _tree_problem(tree: Any, n_features_in: Any) -> str | None:
     import numpy as np
 
+    name = f"{type(tree).__module__}.{type(tree).__qualname__}"
+    if name in NEIGHBOR_TREES:
+        return binary_tree_problem(tree)
+    if name in METRICS:
+        return metric_problem(tree)
     if hasattr(tree, "nodes"):  # HistGradientBoosting's TreePredictor: a structured array
         nodes = tree.nodes
         count = len(nodes)

@@ -156,13 +156,17 @@ def test_a_hist_gradient_boosting_tree_pointing_outside_it_is_refused(store: Sto
         load_version(store, version)
 
 
+def _l1(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a - b).sum())
+
+
 def test_types_not_known_safe_need_trust_and_load_with_it(store: Store) -> None:
     from sklearn.neighbors import KNeighborsClassifier
 
     X, y = _data()
-    model = KNeighborsClassifier(algorithm="kd_tree").fit(X, y)
+    model = KNeighborsClassifier(algorithm="ball_tree", metric=_l1).fit(X, y)  # a Python function
     version, _ = save_object(store, model, "knn")
-    with pytest.raises(UntrustedPickleError, match=r"sklearn\.neighbors\._kd_tree\.KDTree"):
+    with pytest.raises(UntrustedPickleError, match=r"PyFuncDistance64"):
         load_version(store, version)
     np.testing.assert_array_equal(load_version(store, version, trust=True).predict(X), model.predict(X))
 
