@@ -9,8 +9,9 @@ trusted one by one here:
 
 * plain data types (:data:`DATA_TYPES`), never a callable;
 * classes *defined* in scikit-learn (re-exports do not count) that derive from an
-  estimator, splitter, scorer or optimiser base (:data:`SKLEARN_BASES`), and public
-  metric functions of ``sklearn.metrics`` (a scorer's score function);
+  estimator, splitter, scorer, optimiser, kernel or loss base (:data:`SKLEARN_BASES`), and
+  public functions of ``sklearn.metrics`` and ``sklearn.feature_selection`` (a scorer's or
+  a selector's score function);
 * sklearn's tree storage classes, KD/ball trees and distance metrics (:data:`CHECKED_TYPES`),
   whose raw indices scikit-learn reads without bounds checks: they are loaded, then every
   index and shape is checked (:func:`check_loaded`, :mod:`.skops_neighbors`) before the
@@ -39,6 +40,7 @@ DATA_TYPES = frozenset({
     "builtins.int", "builtins.float", "builtins.complex", "builtins.str", "builtins.bytes",
     "builtins.bytearray", "builtins.bool", "builtins.NoneType", "builtins.slice",
     "collections.OrderedDict",
+    "numpy.dtype",  # a dtype from its name (SimpleImputer, KBinsDiscretizer): no code runs
 })
 
 #: Instances of sklearn classes deriving from these are rebuilt from their state alone.
@@ -50,7 +52,12 @@ SKLEARN_BASES = frozenset({
     "sklearn.metrics._scorer._BaseScorer",
     "sklearn.metrics._scorer._MultimetricScorer",
     "sklearn.neural_network._stochastic_optimizers.BaseOptimizer",
+    "sklearn.gaussian_process.kernels.Kernel",  # parameters and nested kernels only
+    "sklearn._loss.loss.BaseLoss",  # a GLM's loss (TweedieRegressor): a power parameter
 })
+
+#: sklearn classes with no estimator base that hold only estimators and arrays.
+SKLEARN_CLASSES = frozenset({"sklearn.calibration._CalibratedClassifier"})
 
 #: Trusted only because :func:`check_loaded` validates their node indices after loading.
 CHECKED_TYPES = frozenset({
@@ -120,9 +127,14 @@ def _is_safe_sklearn(name: str) -> bool:
         if issubclass(obj, type):
             return False
         bases = {f"{c.__module__}.{c.__qualname__}" for c in obj.__mro__}
-        return bool(bases & SKLEARN_BASES)
-    return (inspect.isfunction(obj) and name.startswith("sklearn.metrics.")
-            and not obj.__name__.startswith("_"))
+        return bool(bases & SKLEARN_BASES) or name in SKLEARN_CLASSES
+    if not inspect.isfunction(obj) or obj.__name__.startswith("_"):
+        return False
+    if name.startswith("sklearn.metrics."):
+        return True
+    # Only the score functions sklearn.feature_selection exports, not its helpers.
+    package = sys.modules.get("sklearn.feature_selection")
+    return name.startswith("sklearn.feature_selection.") and obj.__name__ in getattr(package, "__all__", ())
 
 
 def split_untrusted(untrusted: list[str]) -> tuple[list[str], list[str]]:
