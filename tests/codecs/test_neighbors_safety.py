@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from jupyter_artifacts.codecs import load_version, save_object
-from jupyter_artifacts.errors import UntrustedPickleError
+from jupyter_artifacts.errors import CorruptObjectError, UntrustedPickleError
 from jupyter_artifacts.store import Store
 
 pytest.importorskip("skops.io")
@@ -138,3 +138,30 @@ def test_a_metric_that_is_a_callable_needs_trust(store: Store) -> None:
     version, _ = save_object(store, model, "knn")
     with pytest.raises(UntrustedPickleError, match=r"PyFuncDistance|_my_distance"):
         load_version(store, version)
+
+
+def test_a_tree_array_of_the_wrong_dtype_is_a_clear_error(store: Store) -> None:
+    # sklearn refuses it while rebuilding the tree; that must not surface as a raw ValueError.
+    import io
+    import zipfile
+
+    X, y = _data()
+    model = neighbors.KNeighborsClassifier(algorithm="kd_tree").fit(X, y)
+    version, _ = save_object(store, model, "knn")
+    source = zipfile.ZipFile(io.BytesIO(store.objects.read_bytes(version.oid)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as crafted:
+        for info in source.infolist():
+            payload = source.read(info)
+            if info.filename.endswith(".npy"):
+                array = np.load(io.BytesIO(payload))
+                if array.dtype == np.intp and np.array_equal(np.sort(array), np.arange(len(X))):
+                    buf = io.BytesIO()
+                    np.save(buf, array.astype(float))  # idx_array as floats
+                    payload = buf.getvalue()
+            crafted.writestr(info, payload)
+    oid, size, _ = store.objects.put_bytes(out.getvalue())
+    bad, _ = store.add_version("bad", oid=oid, kind="model", media_type=version.media_type,
+                               codec=version.codec, size=size, metadata=version.metadata)
+    with pytest.raises(CorruptObjectError, match="bad:v1 could not be rebuilt"):
+        load_version(store, bad)
