@@ -88,7 +88,12 @@ class SklearnCodec(Codec):
                 f"{version.ref} names types that can run code or are not known to be safe to "
                 f"load: {', '.join(sorted(refused))}; pass trust=True only if you trust this store"
             )
-        model = sio.loads(data, trusted=allowed or None)
+        try:
+            model = sio.loads(data, trusted=allowed or None)
+        except Exception as exc:  # e.g. sklearn refusing a tree array of the wrong dtype
+            raise CorruptObjectError(
+                f"{version.ref} could not be rebuilt from its skops file ({type(exc).__name__}: {exc})"
+            ) from exc
         check_loaded(model, version.ref)
         return model
 

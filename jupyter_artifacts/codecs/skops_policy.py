@@ -9,14 +9,16 @@ trusted one by one here:
 
 * plain data types (:data:`DATA_TYPES`), never a callable;
 * classes *defined* in scikit-learn (re-exports do not count) that derive from an
-  estimator, splitter, scorer or optimiser base (:data:`SKLEARN_BASES`), and public
-  metric functions of ``sklearn.metrics`` (a scorer's score function);
-* sklearn's tree storage classes (:data:`CHECKED_TYPES`), whose raw node indices
-  scikit-learn reads without bounds checks: they are loaded, then every node index is
-  checked (:func:`check_loaded`) before the model is handed out.
+  estimator, splitter, scorer, optimiser, kernel or loss base (:data:`SKLEARN_BASES`), and
+  public functions of ``sklearn.metrics`` and ``sklearn.feature_selection`` (a scorer's or
+  a selector's score function);
+* sklearn's tree storage classes, KD/ball trees and distance metrics (:data:`CHECKED_TYPES`),
+  whose raw indices scikit-learn reads without bounds checks: they are loaded, then every
+  index and shape is checked (:func:`check_loaded`, :mod:`.skops_neighbors`) before the
+  model is handed out.
 
-Anything else (``builtins.exec``, ``functools.partial``, ``operator.*``, KD-trees...) needs
-``trust=True`` and the error names it.
+Anything else (``builtins.exec``, ``functools.partial``, ``operator.*``, a metric holding a
+Python function...) needs ``trust=True`` and the error names it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import UntrustedPickleError
+from .skops_neighbors import METRICS, NEIGHBOR_TREES, binary_tree_problem, metric_problem
 
 #: Plain values and containers: constructing them runs no code of the file's choosing.
 DATA_TYPES = frozenset({
@@ -37,6 +40,7 @@ DATA_TYPES = frozenset({
     "builtins.int", "builtins.float", "builtins.complex", "builtins.str", "builtins.bytes",
     "builtins.bytearray", "builtins.bool", "builtins.NoneType", "builtins.slice",
     "collections.OrderedDict",
+    "numpy.dtype",  # a dtype from its name (SimpleImputer, KBinsDiscretizer): no code runs
 })
 
 #: Instances of sklearn classes deriving from these are rebuilt from their state alone.
@@ -48,13 +52,18 @@ SKLEARN_BASES = frozenset({
     "sklearn.metrics._scorer._BaseScorer",
     "sklearn.metrics._scorer._MultimetricScorer",
     "sklearn.neural_network._stochastic_optimizers.BaseOptimizer",
+    "sklearn.gaussian_process.kernels.Kernel",  # parameters and nested kernels only
+    "sklearn._loss.loss.BaseLoss",  # a GLM's loss (TweedieRegressor): a power parameter
 })
+
+#: sklearn classes with no estimator base that hold only estimators and arrays.
+SKLEARN_CLASSES = frozenset({"sklearn.calibration._CalibratedClassifier"})
 
 #: Trusted only because :func:`check_loaded` validates their node indices after loading.
 CHECKED_TYPES = frozenset({
     "sklearn.tree._tree.Tree",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-})
+}) | NEIGHBOR_TREES | METRICS
 
 #: Array libraries that scikit-learn's vendored array-api-compat wraps. skops builds its
 #: default trusted list with ``sklearn.utils.all_estimators()``, whose package walk imports
@@ -118,9 +127,14 @@ def _is_safe_sklearn(name: str) -> bool:
         if issubclass(obj, type):
             return False
         bases = {f"{c.__module__}.{c.__qualname__}" for c in obj.__mro__}
-        return bool(bases & SKLEARN_BASES)
-    return (inspect.isfunction(obj) and name.startswith("sklearn.metrics.")
-            and not obj.__name__.startswith("_"))
+        return bool(bases & SKLEARN_BASES) or name in SKLEARN_CLASSES
+    if not inspect.isfunction(obj) or obj.__name__.startswith("_"):
+        return False
+    if name.startswith("sklearn.metrics."):
+        return True
+    # Only the score functions sklearn.feature_selection exports, not its helpers.
+    package = sys.modules.get("sklearn.feature_selection")
+    return name.startswith("sklearn.feature_selection.") and obj.__name__ in getattr(package, "__all__", ())
 
 
 def split_untrusted(untrusted: list[str]) -> tuple[list[str], list[str]]:
@@ -134,7 +148,10 @@ def split_untrusted(untrusted: list[str]) -> tuple[list[str], list[str]]:
 
 
 def check_loaded(obj: Any, ref: str) -> None:
-    """Refuse a loaded model whose tree nodes point outside their arrays (or back up)."""
+    """Refuse a loaded model whose tree nodes point outside their arrays (or back up).
+
+    Refuse too a KD/ball tree or distance metric whose indices or shapes are inconsistent.
+    """
     for owner, tree in _trees(obj):
         problem = _tree_problem(tree, getattr(owner, "n_features_in_", None))
         if problem:
@@ -170,6 +187,11 @@ def _trees(obj: Any, owner: Any = None, depth: int = 0, seen: set[int] | None = 
 def _tree_problem(tree: Any, n_features_in: Any) -> str | None:
     import numpy as np
 
+    name = f"{type(tree).__module__}.{type(tree).__qualname__}"
+    if name in NEIGHBOR_TREES:
+        return binary_tree_problem(tree)
+    if name in METRICS:
+        return metric_problem(tree)
     if hasattr(tree, "nodes"):  # HistGradientBoosting's TreePredictor: a structured array
         nodes = tree.nodes
         count = len(nodes)

@@ -12,6 +12,7 @@ from ..errors import (
     ArtifactsError,
     FilterError,
     InvalidReferenceError,
+    InvalidValueError,
     NotFoundError,
     StoreNotFoundError,
     UnknownKeyError,
@@ -24,6 +25,7 @@ ERROR_STATUS: dict[type[ArtifactsError], int] = {
     NotFoundError: 404,
     AmbiguousReferenceError: 409,
     InvalidReferenceError: 400,
+    InvalidValueError: 400,  # a tag or alias the store refuses: the client's mistake
 }
 
 #: Run fields left out of list rows: they can be large and only the details view shows them.

@@ -103,7 +103,9 @@ class ObjectStore:
                     raise CorruptObjectError(f"{folder} is a symlink: refusing to read "
                                              f"object {oid[:12]} through it")
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            # O_NONBLOCK: opening a FIFO planted as an object must not wait for a writer.
+            flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+            fd = os.open(path, flags)
         except FileNotFoundError:
             raise missing(oid) from None
         except OSError as exc:

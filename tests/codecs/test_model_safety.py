@@ -156,13 +156,17 @@ def test_a_hist_gradient_boosting_tree_pointing_outside_it_is_refused(store: Sto
         load_version(store, version)
 
 
+def _l1(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a - b).sum())
+
+
 def test_types_not_known_safe_need_trust_and_load_with_it(store: Store) -> None:
     from sklearn.neighbors import KNeighborsClassifier
 
     X, y = _data()
-    model = KNeighborsClassifier(algorithm="kd_tree").fit(X, y)
+    model = KNeighborsClassifier(algorithm="ball_tree", metric=_l1).fit(X, y)  # a Python function
     version, _ = save_object(store, model, "knn")
-    with pytest.raises(UntrustedPickleError, match=r"sklearn\.neighbors\._kd_tree\.KDTree"):
+    with pytest.raises(UntrustedPickleError, match=r"PyFuncDistance64"):
         load_version(store, version)
     np.testing.assert_array_equal(load_version(store, version, trust=True).predict(X), model.predict(X))
 
@@ -199,3 +203,42 @@ print("torch" in sys.modules)
     out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_more_common_models_load_without_trust(store: Store) -> None:
+    # Each needed trust=True before: a numpy dtype, a selector's score function, a GLM's
+    # loss, Gaussian-process kernels, a calibrated classifier's holder class.
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_selection import SelectKBest, chi2, f_classif, mutual_info_classif
+    from sklearn.gaussian_process import GaussianProcessClassifier, GaussianProcessRegressor
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression, TweedieRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    X, y = _data()
+    X = np.abs(X)
+    models = [
+        make_pipeline(SimpleImputer(), LogisticRegression()),
+        KBinsDiscretizer(n_bins=3, encode="ordinal"),
+        make_pipeline(SelectKBest(f_classif, k=2), LogisticRegression()),
+        SelectKBest(chi2, k=2), SelectKBest(mutual_info_classif, k=2),
+        TweedieRegressor(power=1.5),
+        GaussianProcessClassifier(), GaussianProcessRegressor(),
+        CalibratedClassifierCV(LogisticRegression(), cv=3),
+    ]
+    for i, model in enumerate(models):
+        model.fit(X, y)
+        back = load_version(store, save_object(store, model, f"m{i}")[0])
+        if hasattr(model, "predict"):
+            np.testing.assert_allclose(back.predict(X), model.predict(X))
+        else:
+            np.testing.assert_array_equal(back.transform(X), model.transform(X))
+
+
+def test_only_exported_feature_selection_functions_are_trusted(store: Store) -> None:
+    version = plant(store, crafted_reduce("sklearn.feature_selection._univariate_selection",
+                                          "_clean_nans", (1.0,)))
+    with pytest.raises(UntrustedPickleError, match="_clean_nans"):
+        load_version(store, version)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,45 @@ async def test_html_content_is_sandboxed(api: Fetch, ids: dict[str, Any]) -> Non
     assert response.headers["Content-Type"].startswith("text/html")
     assert "sandbox" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def _plant_symlink(store_root: Path, oid: str, target: Path, whole_folder: bool) -> None:
+    """Replace an object (or its two-letter folder) by a symlink to ``target``."""
+    obj = store_root / "objects" / oid[:2] / oid[2:]
+    if whole_folder:
+        folder = target.parent / "planted"
+        folder.mkdir()
+        (folder / oid[2:]).write_bytes(SECRET)  # the object's own name, outside the store
+        obj.chmod(0o600)
+        obj.unlink()
+        obj.parent.rmdir()
+        obj.parent.symlink_to(folder)
+        return
+    obj.chmod(0o600)
+    obj.unlink()
+    obj.symlink_to(target)
+
+
+@pytest.mark.parametrize("whole_folder", [False, True])
+async def test_content_never_follows_a_symlink_planted_in_objects(
+    api: Fetch, ids: dict[str, Any], secret_file: Path, store_root: Path, whole_folder: bool,
+) -> None:
+    _plant_symlink(store_root, ids["png_oid"], secret_file, whole_folder)
+    for path in ("versions/confusion:v1/content", "versions/confusion:v1/content?download=1"):
+        response = await api(path)
+        assert SECRET not in response.body
+        assert response.code != 200
+        assert "symlink" in validate(body(response), "error.json")["message"]
+
+
+async def test_content_of_a_fifo_planted_as_an_object_is_refused_not_hung(
+    api: Fetch, ids: dict[str, Any], store_root: Path,
+) -> None:
+    # Without O_NONBLOCK opening the FIFO waits for a writer and the whole server stalls.
+    obj = store_root / "objects" / ids["png_oid"][:2] / ids["png_oid"][2:]
+    obj.chmod(0o600)
+    obj.unlink()
+    os.mkfifo(obj)
+    response = await api("versions/confusion:v1/content", request_timeout=20)
+    assert response.code != 200
+    assert "not a regular file" in validate(body(response), "error.json")["message"]
