@@ -29,12 +29,14 @@ class StreamTee:
     def __init__(self, stream: Any) -> None:
         self._stream = stream
         self._parts: list[str] = []
-        self._size = 0
+        self._room = MAX_STREAM_CHARS  # characters still kept before the cap
 
     def write(self, text: str) -> int:
-        if self._size < MAX_STREAM_CHARS and isinstance(text, str):
+        # Called for every piece a print() writes (a print of four values is eight writes):
+        # one comparison and one append, then the real stream.
+        if self._room > 0 and isinstance(text, str):
             self._parts.append(text)
-            self._size += len(text)
+            self._room -= len(text)
         return self._stream.write(text)
 
     def getvalue(self) -> str:
@@ -121,18 +123,10 @@ class FileWatcher:
         self.writes: dict[str, float] = {}
         self._ignore = [str(p) for p in ignore] + [sys.prefix, sys.base_prefix]
 
-    @classmethod
-    def _hook(cls, event: str, args: tuple[Any, ...]) -> None:
-        watcher = cls._active
-        if watcher is None or event != "open":
-            return
-        path, mode = args[0], args[1]
-        if not isinstance(path, str | bytes | os.PathLike) or isinstance(path, int):
-            return
-        watcher._note(os.fsdecode(path), mode)
-
     def _note(self, path: str, mode: Any) -> None:
-        if Path(path).suffix.lower() not in _DATA_SUFFIXES and Path(path).name != "requirements.txt":
+        # os.path on the string, not Path objects: most opens (modules, fonts) stop here.
+        if (os.path.splitext(path)[1].lower() not in _DATA_SUFFIXES
+                and os.path.basename(path) != "requirements.txt"):
             return
         full = os.path.abspath(path)
         if any(full.startswith(prefix) for prefix in self._ignore):
@@ -148,10 +142,20 @@ class FileWatcher:
     def __enter__(self) -> FileWatcher:
         with self._lock:
             if not FileWatcher._installed:
-                sys.addaudithook(FileWatcher._hook)
+                sys.addaudithook(_audit)
                 FileWatcher._installed = True
             FileWatcher._active = self
         return self
 
     def __exit__(self, *exc: object) -> None:
         FileWatcher._active = None
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    """The process's one audit hook. It runs for every audit event of every cell, tracked
+    or not, for the life of the process: the event name is tested first, and the rest
+    only runs for an ``open`` while a watcher is active."""
+    if event == "open" and (watcher := FileWatcher._active) is not None:
+        path = args[0]
+        if isinstance(path, str | bytes | os.PathLike):
+            watcher._note(os.fsdecode(path), args[1])

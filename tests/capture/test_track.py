@@ -303,3 +303,18 @@ def test_the_cells_result_is_recorded_like_its_displays(shell: Any, store: Store
     run(shell, "%%track quiet\ndf.head(3);")  # `;` shows nothing, so nothing is recorded
     assert not any(v.name.startswith("quiet/") for _, v in store.run_events("quiet"))
     assert "write_format_data" not in vars(shell.displayhook)  # unwrapped after the cell
+
+
+def test_files_opened_through_paths_built_at_run_time_are_lineage(shell: Any, store: Store,
+                                                                   tmp_path: Any) -> None:
+    # No string constant names these files: only the audit hook can see them, whatever the
+    # path's type (a Path, bytes) and whatever the cell opens besides (modules, a non-data file).
+    (tmp_path / "part1.csv").write_text("a\n1\n")
+    (tmp_path / "notes.bin").write_bytes(b"x")
+    run(shell, "%%track files\nfrom pathlib import Path\nimport json, os\nstem = 'part' + str(1)\n"
+               "rows = Path(stem + '.csv').read_text()\n"
+               "blob = open(os.fsencode('notes' + '.bin'), 'rb').read()\n"
+               "with open(os.fsencode(stem + '.json'), 'w') as f:\n    json.dump({'n': 1}, f)")
+    ev = events(store, "files")
+    assert "part1.csv:v1" in ev["input"] and "part1.json:v1" in ev["output"]
+    assert not any(ref.startswith("notes.bin") for refs in ev.values() for ref in refs)
