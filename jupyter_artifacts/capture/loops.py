@@ -39,18 +39,41 @@ INT64 = 2**63  # the catalog's step range; a loop variable beyond it falls back 
 LoopNode = ast.For | ast.AsyncFor | ast.While
 
 
+# How a type's values become points, decided once per type (``_kind``): the per-iteration
+# cost is then a dict lookup, not an ABC ``isinstance`` (about 0.3 µs) per name.
+_SKIP, _REAL, _ZERO_D = 0, 1, 2
+_kinds: dict[type, int] = {bool: _SKIP, type(None): _SKIP, float: _REAL, int: _REAL}
+
+
+def _kind(kind: type) -> int:
+    """``_REAL`` for real numbers (numpy scalars too), ``_ZERO_D`` for array types whose 0-d
+    values are numbers (arrays, tensors), ``_SKIP`` for the rest."""
+    known = _kinds.get(kind)
+    if known is None:
+        if issubclass(kind, numbers.Real):
+            known = _REAL
+        elif hasattr(kind, "ndim") and callable(getattr(kind, "item", None)):
+            known = _ZERO_D
+        else:
+            known = _SKIP
+        _kinds[kind] = known
+    return known
+
+
 def _number(value: Any) -> float | int | None:
     """``value`` as a plain number, or None if it is not one (bools, arrays, text...)."""
     kind = type(value)
     if kind is float or kind is int:
         return value
-    if kind is bool or value is None:
-        return None
-    if isinstance(value, numbers.Real):
+    how = _kinds.get(kind)
+    if how is None:
+        how = _kind(kind)
+    if how == _REAL:
         return float(value)
-    if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)):
+    if how == _ZERO_D and getattr(value, "ndim", None) == 0:
         item = value.item()  # a 0-d tensor: no autograd warning, unlike float()
-        if isinstance(item, int | float) and not isinstance(item, bool):
+        if (type(item) is float or type(item) is int) or (
+                isinstance(item, int | float) and not isinstance(item, bool)):
             return item
     return None
 
@@ -84,17 +107,24 @@ class LoopRecorder:
         return len(self.loops) - 1
 
     def point(self, loop_id: int, step: Any) -> None:
-        """Called at the end of an iteration; never raises into the user's loop."""
+        """Called at the end of an iteration; never raises into the user's loop.
+
+        The hot path of every instrumented loop: plain ints and floats are appended as they
+        are, other values go through ``_number`` (whose per-type decision is cached).
+        """
         try:
-            count = self.counts[loop_id]
-            self.counts[loop_id] = count + 1
-            if not (self.use_step[loop_id] and type(step) is int and -INT64 <= step < INT64):
+            counts = self.counts
+            count = counts[loop_id]
+            counts[loop_id] = count + 1
+            if not (type(step) is int and self.use_step[loop_id] and -INT64 <= step < INT64):
                 step = count
-            ns, append = self.namespace, self._points.append
+            get, append = self.namespace.get, self._points.append
             for name in self.loops[loop_id]:
-                value = ns.get(name)
+                value = get(name)
                 kind = type(value)
                 if kind is not float and kind is not int:
+                    if _kinds.get(kind) == _SKIP:  # a list, a batch, a model: nothing to do
+                        continue
                     value = _number(value)
                     if value is None:
                         continue
@@ -114,11 +144,12 @@ class LoopRecorder:
     def _drain(self, final: bool) -> None:
         points, listeners, run_id = self._points, self.active.listeners, self.active.id
         at = time.time()  # the drain's time, not each point's: a clock read per point costs
-        for _ in range(len(points)):
-            name, step, value = points.popleft()
-            self.last[name] = (step, value)
-            self._unwritten.append((run_id, name, step, float(value), at))
-            for listener in listeners:
+        # popleft only (no clear()): the loop's thread may append while this runs.
+        batch = [points.popleft() for _ in range(len(points))]
+        self.last.update((name, (step, value)) for name, step, value in batch)
+        self._unwritten += [(run_id, name, step, float(value), at) for name, step, value in batch]
+        for listener in listeners:
+            for name, step, value in batch:
                 listener(name, step, value)
         due = time.monotonic() - self._written_at > WRITE_EVERY or len(self._unwritten) >= WRITE_BATCH
         if self._unwritten and (final or due) and self.error is None:

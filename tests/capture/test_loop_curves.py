@@ -107,3 +107,13 @@ def test_a_cell_that_logs_its_own_metrics_gets_no_loop_curves(shell: Any, store:
                "    ja.log_metric('loss', 1.0 / (i + 1))")
     assert [v for _, v in series(store, "run-1", "loss")] == [1.0, 0.5, pytest.approx(1 / 3)]
     assert series(store, "run-1", "bias") == [(0, 1.0)]  # the final value only
+
+
+def test_a_name_whose_array_changes_shape_records_only_its_0d_values(shell: Any, store: Store) -> None:
+    # How a type becomes a point is decided once per type: the values' shape still decides.
+    run(shell, "%%track shapes\nimport numpy as np\nfrom fractions import Fraction\n"
+               "for i in range(4):\n    out = np.float32(i) if i % 2 else np.arange(3.0) * i\n"
+               "    part = Fraction(i, 2)\n    flag = i > 1\n    rows = [i]\n")
+    assert series(store, "shapes", "out") == [(1, 1.0), (3, 3.0)]
+    assert series(store, "shapes", "part") == [(0, 0.0), (1, 0.5), (2, 1.0), (3, 1.5)]
+    assert series(store, "shapes", "flag") == [] and series(store, "shapes", "rows") == []
