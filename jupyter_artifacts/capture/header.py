@@ -56,6 +56,16 @@ def split_header(raw: str) -> tuple[list[str], str] | None:
     return options, "".join(lines[end:])
 
 
+def magic_above_track(raw: str) -> str | None:
+    """The cell magic whose body starts with ``%%track`` when that magic is not ``%%time``
+    (``%%timeit`` repeats its body, ``%%prun`` profiles it): the cell then runs untracked."""
+    lines = [line for line in raw.splitlines() if line.strip()]
+    if len(lines) < 2 or not is_track_line(lines[1]):
+        return None
+    match = _MAGIC_LINE.match(lines[0])
+    return match.group(1) if match and match.group(1) not in ("time", "track") else None
+
+
 def stacked_magic(body: str) -> str | None:
     """The name of the cell magic that runs ``body`` (``%%time`` under ``%%track``), if any."""
     for line in body.splitlines():

@@ -27,7 +27,15 @@ from ..environment import git_state, python_environment
 from . import background, costs
 from .analysis import analyse
 from .cellrun import CellRun, TrackOptions
-from .header import MAGIC, PYTHON_BODY_MAGICS, python_of_body, split_header, stacked_magic, track_header
+from .header import (
+    MAGIC,
+    PYTHON_BODY_MAGICS,
+    magic_above_track,
+    python_of_body,
+    split_header,
+    stacked_magic,
+    track_header,
+)
 from .linking import VersionLinker
 from .loops import HOOK, LoopCurves, LoopRecorder
 from .naming import default_run_name
@@ -150,6 +158,8 @@ class TrackingSession:
         wait_snapshots()
         parts = split_header(info.raw_cell or "")
         if parts is None:
+            if (magic := magic_above_track(info.raw_cell or "")) is not None:
+                self._warn(f"%%track below %%{magic} is not tracked; put %%track on the first line")
             self._forget_changed(info.raw_cell or "")
             return
         lines, body = parts

@@ -71,6 +71,15 @@ def test_track_stacked_under_time_is_tracked(shell: Any, store: Store, capsys: A
     assert len(store.query_runs().runs) == 2
 
 
+def test_track_below_timeit_says_it_is_not_tracked(shell: Any, store: Store, capsys: Any) -> None:
+    """%%timeit repeats its body: the cell runs as untracked, and one line says why."""
+    run(shell, "%%timeit -n1 -r1\n%%track repeated\nx_timed = 1")
+    out, err = capsys.readouterr()
+    assert "per loop" in out  # %%timeit ran the body, in its own namespace as always
+    assert "%%track below %%timeit is not tracked" in err and err.count("\n") == 1
+    assert store.query_runs().runs == []
+
+
 def test_capture_stacked_under_track_captures_as_untracked(shell: Any, store: Store, capsys: Any) -> None:
     run(shell, "%%track\n\n%%capture captured\nprint('kept for later')\nanswer = 42")
     assert shell.user_ns["answer"] == 42
