@@ -14,11 +14,10 @@ not charged to tracking); medians. Three loop bodies, from a light to a typical 
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 
-from _common import emit, scratch
+from _common import emit, tracking_shell
 
 N = 10_000
 SETUP = {
@@ -45,14 +44,7 @@ def loop_cell(body: str) -> str:
 
 
 def main() -> None:
-    home = os.getcwd()
-    with scratch() as folder:
-        os.environ["JUPYTER_ARTIFACTS_DIR"] = str(folder / ".artifacts")
-        os.chdir(folder)
-        from IPython.core.interactiveshell import InteractiveShell
-
-        ip = InteractiveShell.instance()
-        ip.run_line_magic("load_ext", "jupyter_artifacts")
+    with tracking_shell() as (ip, _):
         only = sys.argv[1:]  # e.g. `torch`: run only these bodies
         for name, setup in SETUP.items():
             if only and name not in only:
@@ -83,7 +75,6 @@ def main() -> None:
                  tracked_loop_ms=round(with_curve * 1000, 2),
                  per_point_us=round((with_curve - without) / N * 1e6, 3), iterations=N,
                  tracked_vs_untracked_pct=round((with_curve / base - 1) * 100, 2))
-        os.chdir(home)  # the scratch folder goes; IPython's exit needs a working directory
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from jupyter_artifacts.store import Store
 from jupyter_artifacts.store.catalog import NewerSchemaWarning
 from jupyter_artifacts.store.migrations import LATEST
 
+from .tmpfs import mounted_tmpfs
+
 
 def _saved_store(root: Path) -> Store:
     store = Store.open(root)
@@ -89,12 +91,7 @@ def test_a_newer_schema_is_read_with_a_warning_and_refused_to_writers(
 @pytest.fixture
 def read_only_copy(tmp_path: Path) -> Iterator[Path]:
     """A store on a read-only mount (as root, chmod alone does not stop writes)."""
-    mount = tmp_path / "ro"
-    mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],
-                      capture_output=True).returncode:
-        pytest.skip("mounting a tmpfs is not permitted here (needs root or CAP_SYS_ADMIN)")
-    try:
+    with mounted_tmpfs(tmp_path / "ro", "8m") as mount:
         live = tmp_path / "live"
         store = _saved_store(live)
         # A second writer keeps its change in the WAL (no checkpoint): copied now, the store
@@ -110,8 +107,6 @@ def read_only_copy(tmp_path: Path) -> Iterator[Path]:
         other.close()
         subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
         yield mount / ".artifacts"
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_a_read_only_store_can_be_listed_and_read(

@@ -23,6 +23,8 @@ from jupyter_artifacts.errors import ArtifactsError
 from jupyter_artifacts.store import Store
 from jupyter_artifacts.store.faults import PAUSE_VAR, PHASES, READY_VAR
 
+from .tmpfs import mounted_tmpfs
+
 SAVER = """
 import sys
 import numpy as np
@@ -72,15 +74,8 @@ def test_sigkill_at_any_phase_of_a_save_loses_nothing(tmp_path: Path, phase: str
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
-                      capture_output=True).returncode:
-        pytest.skip("mounting a tmpfs is not permitted here (needs root or CAP_SYS_ADMIN)")
-    try:
+    with mounted_tmpfs(tmp_path / "disk", "4m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def _fill(folder: Path) -> Path:
