@@ -192,10 +192,7 @@ class Compiler:
         return ("params", *self._param_key_condition(cmp, key))
 
     def _metric(self, cmp: Comparison, key: str) -> SQL:
-        self._known(cmp, "metric", key)
-        if cmp.op in NULL_OPS:
-            return self._exists(cmp.op == "IS NOT NULL", "metric_summaries", "key = ?", [key])
-        return self._exists(True, "metric_summaries", *self._metric_condition(cmp, key))
+        return self._keyed(cmp, key, "metric", "metric_summaries", self._metric_condition)
 
     def _metric_condition(self, cmp: Comparison, key: str) -> SQL:
         self._known(cmp, "metric", key)
@@ -207,10 +204,16 @@ class Compiler:
         return f"key = ? AND {cond} AND last < ''", [key, *values]
 
     def _param(self, cmp: Comparison, key: str) -> SQL:
-        self._known(cmp, "param", key)
+        return self._keyed(cmp, key, "param", "params", self._param_key_condition)
+
+    def _keyed(self, cmp: Comparison, key: str, what: str, table: str,
+               condition: Callable[[Comparison, str], SQL]) -> SQL:
+        """A metric or param condition: a row of ``table`` with this key exists (and
+        matches); ``condition`` checks that the key is known."""
         if cmp.op in NULL_OPS:
-            return self._exists(cmp.op == "IS NOT NULL", "params", "key = ?", [key])
-        return self._exists(True, "params", *self._param_key_condition(cmp, key))
+            self._known(cmp, what, key)
+            return self._exists(cmp.op == "IS NOT NULL", table, "key = ?", [key])
+        return self._exists(True, table, *condition(cmp, key))
 
     def _param_key_condition(self, cmp: Comparison, key: str) -> SQL:
         self._known(cmp, "param", key)
