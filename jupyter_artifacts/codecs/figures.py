@@ -142,7 +142,9 @@ def _attach_svg(store: Store, version: ArtifactVersion, payload: bytes | Any | N
 
 
 def _snapshot_soon(fig: Any) -> Future[bytes]:
-    future = background.submit(snapshot, fig, lane="svg")
+    # A lane of its own: the next cell waits for snapshots (wait_snapshots), and must not
+    # wait behind a hand-over to the helper, which blocks until a busy helper reads it.
+    future = background.submit(snapshot, fig, lane="snapshot")
     _snapshots.add(future)
     future.add_done_callback(_snapshots.discard)
     return future

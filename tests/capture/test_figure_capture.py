@@ -122,3 +122,57 @@ def test_a_model_still_being_saved_is_linked_as_input_when_it_lands(shell: Any, 
     wait_pending()
     inputs = [v.ref for kind, v in store.run_events("use") if kind == "input"]
     assert "model:v1" in inputs
+
+
+def test_a_busy_helper_never_holds_up_the_next_cell(shell: Any, store: Store) -> None:
+    """The helper renders SVGs at idle priority: a stopped helper stands in for a helper that
+    gets no CPU. A figure bigger than a pipe's buffer is handed to it; the next cells must
+    still run (they wait for the figure's snapshot, never for the hand-over)."""
+    import os
+    import signal
+    import threading
+
+    from jupyter_artifacts.codecs.figures import helper
+
+    run(shell, "import numpy as np, matplotlib.pyplot as plt\nrng = np.random.default_rng(0)")
+    helper().start()
+    wait_pending()
+    pid = helper()._proc.pid  # type: ignore[union-attr]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        done = threading.Event()
+
+        def cells() -> None:
+            for _ in range(3):  # each figure pickles to megabytes: far beyond a pipe's 64 KB
+                # Not run(): it waits for background work, which a user's next cell never does.
+                result = shell.run_cell("%%track\nfig = plt.figure()\n"
+                                        "plt.pcolormesh(rng.random((200, 200)))", store_history=True)
+                assert result.success, result
+            done.set()
+
+        worker = threading.Thread(target=cells, daemon=True)
+        worker.start()
+        worker.join(timeout=60)
+        assert done.is_set(), "a tracked cell waited for the stopped helper"
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    wait_pending()
+    assert all("svg" in v.metadata["objects"] for v in store.versions("fig"))
+
+
+def test_the_helper_runs_below_the_kernel(shell: Any, store: Store) -> None:
+    """nice alone ranks a task only inside its autogroup; the helper has a session (so an
+    autogroup) of its own, which must be lowered too, or it competes with the kernel."""
+    import os
+    from pathlib import Path
+
+    from jupyter_artifacts.codecs.figures import helper
+
+    helper().start()
+    wait_pending()
+    pid = helper()._proc.pid  # type: ignore[union-attr]
+    assert os.getpriority(os.PRIO_PROCESS, pid) == 19
+    assert os.sched_getscheduler(pid) == os.SCHED_IDLE
+    autogroup = Path(f"/proc/{pid}/autogroup")
+    if autogroup.exists():
+        assert autogroup.read_text().split()[-1] == "19"
