@@ -10,24 +10,30 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-_cached: tuple[tuple[tuple[str, int], ...], dict[str, Any]] | None = None
+_cached: tuple[tuple[object, ...], dict[str, Any]] | None = None
 
 
-def _site_token() -> tuple[tuple[str, int], ...]:
-    """Modification times of the import path's folders: `%pip install` changes them."""
-    token = []
+def _site_token() -> tuple[object, ...]:
+    """What changes when a package is installed: the import path itself, and the
+    modification times of its package folders (`%pip install` adds a ``*.dist-info`` there).
+
+    Only folders named ``site-packages``/``dist-packages``: the working directory is on the
+    path too, and a notebook that writes a file there would otherwise force a relisting.
+    """
+    token: list[object] = [tuple(sys.path)]
     for entry in sys.path:
-        try:
-            token.append((entry, os.stat(entry or ".").st_mtime_ns))
-        except OSError:
-            continue
+        if entry.endswith(("site-packages", "dist-packages")):
+            try:
+                token.append(os.stat(entry).st_mtime_ns)
+            except OSError:
+                token.append(None)
     return tuple(token)
 
 
 def python_environment() -> dict[str, Any]:
     """Python version, platform and installed distributions.
 
-    Listing distributions takes ~100 ms, so the result is kept until a folder on the
+    Listing distributions takes ~100 ms, so the result is kept until a package folder on the
     import path changes (a `%pip install` in the notebook does that).
     """
     global _cached
@@ -36,6 +42,11 @@ def python_environment() -> dict[str, Any]:
         return _cached[1]
     _cached = (token, _list_environment())
     return _cached[1]
+
+
+def environment_ready() -> bool:
+    """Whether :func:`python_environment` would answer at once (a current listing is kept)."""
+    return _cached is not None and _cached[0] == _site_token()
 
 
 def _list_environment() -> dict[str, Any]:

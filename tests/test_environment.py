@@ -31,3 +31,13 @@ def test_runs_share_one_environment_row(store: Store) -> None:
     assert first == second
     assert store.catalog.scalar("SELECT COUNT(*) FROM environments") == 1
     assert store.environment(first)["python"] == sys.version.split()[0]  # type: ignore[index]
+
+
+def test_a_file_written_in_the_working_directory_does_not_force_a_relisting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", ["", str(tmp_path), *sys.path])
+    first = python_environment()
+    (tmp_path / "predictions.csv").write_text("a\n1\n")  # what a notebook's cell does
+    os.utime(tmp_path, ns=(0, os.stat(tmp_path).st_mtime_ns + 1_000_000_000))
+    assert python_environment() is first

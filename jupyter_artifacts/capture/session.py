@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import threading
 import time
 import uuid
 from typing import Any
@@ -23,7 +22,7 @@ from IPython.core.inputtransformer2 import leading_indent
 
 from .. import tracking
 from ..codecs.figures import wait_snapshots, warm_up
-from ..environment import git_state, python_environment
+from ..environment import environment_ready, git_state, python_environment
 from . import background, costs
 from .analysis import analyse
 from .cellrun import CellRun, TrackOptions
@@ -58,8 +57,9 @@ class TrackingSession:
         self._git: tuple[float, tuple[str | None, bool | None]] | None = None
         self._contexts: set[str] = set()
         self._kernel_hooked: Any = None
-        # Listing installed packages takes ~100 ms: do it off the first tracked cell's path.
-        threading.Thread(target=python_environment, daemon=True).start()
+        # Listing installed packages takes ~100 ms (seconds on a busy machine): never on a
+        # cell's path. A run that starts before the listing is done gets it when it is.
+        background.submit(python_environment, lane="environment")
 
     # -- registration ----------------------------------------------------------------
     def register(self) -> None:
@@ -195,12 +195,16 @@ class TrackingSession:
             if str(store.root) not in self._contexts:  # once per store, not once per cell
                 store.ensure_context(self.context_id, "session", notebook_path=notebook)
                 self._contexts.add(str(store.root))
+            listed = environment_ready()
             cell.start(options.name or default_run_name(body, notebook), {
                 "context_id": self.context_id, "notebook_path": notebook, "cell_id": cell_id,
                 "execution_count": execution_count, "code": body,
-                "environment_id": tracking.environment_id(store),
+                "environment_id": tracking.environment_id(store) if listed else None,
                 "git_commit": commit, "git_dirty": dirty,
             })
+            if not listed and cell.active is not None:
+                background.submit(self._record_environment, store, cell.active.id,
+                                  lane="environment")
             self._attach_live_curve(cell)
             # Not under %%timeit (it repeats the body), and not when the cell logs its own curves.
             if stacked_magic(body) in (None, *PYTHON_BODY_MAGICS) and "log_metric" not in body:
@@ -215,6 +219,12 @@ class TrackingSession:
             self._warn(f"this cell runs untracked ({reason})")
             if cell is not None:
                 self._abandon(cell, exc)
+
+    @staticmethod
+    def _record_environment(store: Any, run_id: str) -> None:
+        """Background: give a run that started before the package listing was done its
+        environment (the listing runs on the same lane, so it is done or done now)."""
+        store.update_run(run_id, environment_id=tracking.environment_id(store))
 
     def _forget_changed(self, code: str) -> None:
         """Every cell, tracked or not: drop memo entries of values it might change."""

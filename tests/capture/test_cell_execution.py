@@ -107,3 +107,37 @@ def test_indented_body_runs_as_untracked(shell: Any, store: Store) -> None:
 def test_indented_body_keeps_traceback_line_numbers(shell: Any, store: Store, capsys: Any) -> None:
     shell.run_cell("%%track\n    a = 1\n    undefined_name", store_history=True)
     assert "line 3" in capsys.readouterr().out
+
+
+def test_the_first_tracked_cell_never_waits_for_the_package_listing(
+        shell: Any, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Listing installed packages takes seconds on a busy machine: a run that starts before
+    it is done gets its environment afterwards, in the background."""
+    import threading
+
+    from jupyter_artifacts import environment
+    from jupyter_artifacts.capture.background import wait_pending
+
+    release = threading.Event()
+    real = environment._list_environment
+
+    def slow_listing() -> dict[str, Any]:
+        release.wait(120)
+        return real()
+
+    monkeypatch.setattr(environment, "_cached", None)
+    monkeypatch.setattr(environment, "_list_environment", slow_listing)
+    done = threading.Event()
+
+    def cell() -> None:
+        shell.run_cell("%%track first\nx = 1", store_history=True)
+        done.set()
+
+    threading.Thread(target=cell, daemon=True).start()
+    finished = done.wait(60)
+    release.set()
+    assert finished, "the tracked cell waited for the package listing"
+    wait_pending()
+    run = store.get_run("first")
+    assert run.status == "ok" and run.environment_id is not None
+    assert "pytest" in store.environment(run.environment_id)["packages"]  # type: ignore[index]
