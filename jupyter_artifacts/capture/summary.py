@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -75,7 +76,10 @@ def curve_svg(series: dict[str, list[tuple[int, float]]], width: int = 420, heig
         return ""
     x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
     y0, y1 = min(p[1] for p in points), max(p[1] for p in points)
-    x1, y1 = (x1 if x1 > x0 else x0 + 1), (y1 if y1 > y0 else y0 + 1e-12)
+    x1 = x1 if x1 > x0 else x0 + 1
+    if not y1 > y0:  # one value (or NaN): a band around it; ``y0 + 1e-12`` is y0 at 16384.0
+        half = abs(y0) * 0.01 if math.isfinite(y0) and y0 else 1.0
+        y0, y1 = y0 - half, y0 + half
     def sx(x: float) -> float:
         return pad_l + (x - x0) / (x1 - x0) * (width - pad_l - pad_r)
 
