@@ -18,7 +18,7 @@ from . import liveness, maintenance, refs
 from . import runs as _runs
 from . import search as _search
 from . import table as _table
-from .catalog import Catalog
+from .catalog import open_catalog
 from .discovery import find_store_dir, resolve_store_dir
 from .objects import ObjectStore
 from .records import ArtifactVersion, Run, RunPage
@@ -59,8 +59,8 @@ class Store:
             raise StoreError(f"the store at {self.root} has objects but no {CATALOG_NAME}: "
                              "its catalog is missing; restore it from a backup")
         self.objects = ObjectStore(self.root, readonly=readonly)
-        self.catalog = Catalog(self.root / CATALOG_NAME, readonly=readonly,
-                               tmp_dir=self.objects.tmp_dir)
+        self.catalog = open_catalog(self.root / CATALOG_NAME, readonly=readonly,
+                                    tmp_dir=self.objects.tmp_dir)
 
     @classmethod
     def open(
