@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from ..errors import StoreError
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
@@ -77,6 +80,17 @@ class Catalog(abc.ABC):
     def change_stamp(self) -> Any:
         """A cheap value that differs after any process committed a change."""
 
+    def _check_newer(self, version: int, latest: int) -> None:
+        """Refuse to write a schema newer than this code knows; read it with a warning."""
+        if version <= latest:
+            return
+        self.notice = (f"catalog {self.where} was written by a newer jupyter-artifacts "
+                       f"(schema v{version}; this one knows v{latest}): upgrade "
+                       "jupyter-artifacts to write to it")
+        if not self.readonly:
+            raise StoreError(self.notice)
+        warnings.warn(self.notice + "; reading it read-only", NewerSchemaWarning, stacklevel=5)
+
     def query_one(self, sql: str, params: Any = ()) -> Any:
         """The first row, or None."""
         rows = self.query(sql, params)
@@ -92,7 +106,11 @@ def open_catalog(location: str | Path, *, readonly: bool = False,
                  tmp_dir: Path | None = None) -> Catalog:
     """The catalog at ``location``: a PostgreSQL URL, or the path of ``catalog.sqlite``."""
     if isinstance(location, str) and is_catalog_url(location):
-        from .catalog_pg import PostgresCatalog  # psycopg: only for team stores
+        try:
+            from .catalog_pg import PostgresCatalog  # psycopg: only for team stores
+        except ImportError as exc:
+            raise StoreError(f"a PostgreSQL catalog needs psycopg ({exc}): "
+                             "pip install 'jupyter-artifacts[team]'") from None
 
         return PostgresCatalog(location, readonly=readonly)
     from .catalog_sqlite import SQLiteCatalog

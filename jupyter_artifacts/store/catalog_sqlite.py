@@ -18,13 +18,12 @@ import threading
 import time
 import urllib.parse
 import uuid
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError, StoreNotFoundError
-from .catalog import Catalog, NewerSchemaWarning
+from .catalog import Catalog
 from .faults import pause_at
 from .migrations import LATEST, current_version, migrate
 
@@ -154,14 +153,7 @@ class SQLiteCatalog(Catalog):
         if version == 0:
             raise StoreError(f"catalog {self.path} has no jupyter-artifacts schema: it is "
                              "damaged or not a store's catalog")
-        if version > LATEST:
-            self.notice = (f"catalog {self.path} was written by a newer jupyter-artifacts "
-                           f"(schema v{version}; this one knows v{LATEST}): upgrade "
-                           "jupyter-artifacts to write to it")
-            if not self.readonly:
-                raise StoreError(self.notice)
-            warnings.warn(self.notice + "; reading it read-only", NewerSchemaWarning,
-                          stacklevel=4)
+        self._check_newer(version, LATEST)
         if self.readonly:
             if version < LATEST and self._copy is None and os.access(self.path, os.W_OK) \
                     and os.access(self.path.parent, os.W_OK):

@@ -17,6 +17,8 @@ from jupyter_artifacts.store.filters import parse, quote
 
 from .query_reference import matches
 
+pytestmark = pytest.mark.both_catalogs  # each test runs on SQLite and on PostgreSQL
+
 MODELS = ["rf", "lr", "svm", "0.5", "RF"]
 TAGS = [["baseline"], ["team=vision"], ["team=nlp", "baseline"], [], ["x=1"]]
 
