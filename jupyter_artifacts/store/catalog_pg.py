@@ -75,6 +75,16 @@ def _rows(cursor: Any) -> Any:
     return lambda values: Row(values, index)
 
 
+def _reason(exc: Exception) -> str:
+    """libpq's reason in one line: 'connection to server at "h", port 5432 failed: FATAL:
+    password authentication failed for user "u"' -> the part after 'failed: '."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    reason = lines[0].rsplit(" failed: ", 1)[-1]
+    return " ".join(reason.replace("FATAL:", "").split())
+
+
 class CatalogValueError(ValueError):
     """A value PostgreSQL cannot store (out of range, bad text, a broken constraint): as a
     ValueError, a bad metric point is dropped alone, as with SQLite's errors."""
@@ -144,8 +154,7 @@ class PostgresCatalog(Catalog):
             raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,
                                   application_name="jupyter-artifacts")
         except psycopg.Error as exc:
-            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-            raise StoreError(f"cannot open the catalog {self.where}: {reason}") from None
+            raise StoreError(f"cannot open the catalog {self.where}: {_reason(exc)}") from None
         raw.adapters.register_dumper(str, StrDumper)  # text, so jsonb operators resolve
         self._conn = PgConnection(raw)
         try:
