@@ -50,36 +50,48 @@ _TEXT_VS_NUMBER = {"=": "false", "<>": "true", "<": "false", "<=": "false", ">":
 
 
 def _support() -> list[str]:
+    # Not STRICT, STABLE (as their bodies: to_jsonb is), each argument used once where it
+    # can be: PostgreSQL then inlines these SQL functions into the query (a call that is not
+    # inlined costs ~20 us a row). json_extract is IMMUTABLE: an index uses it.
     out = [
-        # jsonb holds no NUL character: such a value is kept as its JSON text.
-        "CREATE FUNCTION json_extract(text, text) RETURNS jsonb IMMUTABLE STRICT PARALLEL SAFE "
-        "LANGUAGE sql AS $$ SELECT CASE WHEN strpos($1, '\\u0000') > 0 THEN to_jsonb($1) "
-        "ELSE $1::jsonb #> '{}' END $$",
-        f"CREATE FUNCTION ja_num(jsonb) RETURNS float8 IMMUTABLE STRICT PARALLEL SAFE "
+        # jsonb holds no NUL character: such a value is kept as a string of its JSON text.
+        "CREATE FUNCTION json_extract(text, text) RETURNS jsonb IMMUTABLE PARALLEL SAFE "
+        "LANGUAGE sql AS $$ SELECT CASE WHEN strpos($1, '\\u0000') > 0 THEN ('\"' || "
+        "replace(replace($1, '\\', '\\\\'), '\"', '\\\"') || '\"')::jsonb "
+        "ELSE $1::jsonb END $$",
+        f"CREATE FUNCTION ja_num(jsonb) RETURNS float8 STABLE PARALLEL SAFE "
         f"LANGUAGE sql AS $$ SELECT {_NUM} $$",
-        f"CREATE FUNCTION ja_text(jsonb) RETURNS text IMMUTABLE STRICT PARALLEL SAFE "
+        f"CREATE FUNCTION ja_text(jsonb) RETURNS text STABLE PARALLEL SAFE "
         f"LANGUAGE sql AS $$ SELECT {_TEXT} $$",
         "CREATE FUNCTION ja_json_each(text) RETURNS TABLE (key bigint, value text) IMMUTABLE "
         "LANGUAGE sql AS $$ SELECT ord - 1, item FROM jsonb_array_elements_text($1::jsonb) "
         "WITH ORDINALITY AS t(item, ord) $$",
-        "CREATE FUNCTION ja_json_quote(text) RETURNS text IMMUTABLE PARALLEL SAFE "
+        "CREATE FUNCTION ja_json_quote(text) RETURNS text STABLE PARALLEL SAFE "
         "LANGUAGE sql AS $$ SELECT to_json($1)::text $$",
     ]
     for op, name in _OPS.items():
-        out.append(
-            f"CREATE FUNCTION ja_{name}_num(jsonb, float8) RETURNS boolean IMMUTABLE "
-            f"PARALLEL SAFE LANGUAGE sql AS $$ SELECT CASE WHEN ja_num($1) IS NOT NULL THEN "
-            f"ja_num($1) {op} $2 WHEN ja_text($1) IS NOT NULL THEN {_TEXT_VS_NUMBER[op]} END $$")
-        out.append(
-            f"CREATE FUNCTION ja_{name}_text(jsonb, text) RETURNS boolean IMMUTABLE "
-            f"PARALLEL SAFE LANGUAGE sql AS $$ SELECT CASE WHEN ja_num($1) IS NOT NULL THEN "
-            f"{_NUMBER_VS_TEXT[op]} ELSE ja_text($1) {op} $2 COLLATE \"C\" END $$")
+        if op in ("=", "<>"):
+            # jsonb's own equality: a number never equals a text, as in SQLite; SQLite's
+            # true and false are 1 and 0.
+            boolean = "to_jsonb(CASE $2 WHEN 1 THEN true WHEN 0 THEN false END)"
+            word = "IN" if op == "=" else "NOT IN"
+            num = f"$1 {word} (to_jsonb($2), COALESCE({boolean}, to_jsonb($2)))"
+            text = f"$1 {op} to_jsonb($2)"
+        else:
+            num = (f"CASE WHEN ja_num($1) IS NOT NULL THEN ja_num($1) {op} $2 "
+                   f"WHEN ja_text($1) IS NOT NULL THEN {_TEXT_VS_NUMBER[op]} END")
+            text = (f"CASE WHEN ja_num($1) IS NOT NULL THEN {_NUMBER_VS_TEXT[op]} "
+                    f"ELSE ja_text($1) {op} $2 COLLATE \"C\" END")
+        out.append(f"CREATE FUNCTION ja_{name}_num(jsonb, float8) RETURNS boolean STABLE "
+                   f"PARALLEL SAFE LANGUAGE sql AS $$ SELECT {num} $$")
+        out.append(f"CREATE FUNCTION ja_{name}_text(jsonb, text) RETURNS boolean STABLE "
+                   f"PARALLEL SAFE LANGUAGE sql AS $$ SELECT {text} $$")
         out.append(f"CREATE OPERATOR {op} (LEFTARG = jsonb, RIGHTARG = float8, "
                    f"FUNCTION = ja_{name}_num)")
         out.append(f"CREATE OPERATOR {op} (LEFTARG = jsonb, RIGHTARG = text, "
                    f"FUNCTION = ja_{name}_text)")
     for op, name in (("~~", "like"), ("~~*", "ilike")):
-        out.append(f"CREATE FUNCTION ja_{name}(jsonb, text) RETURNS boolean IMMUTABLE "
+        out.append(f"CREATE FUNCTION ja_{name}(jsonb, text) RETURNS boolean STABLE "
                    f"PARALLEL SAFE LANGUAGE sql AS $$ SELECT ja_text($1) {op} $2 $$")
         out.append(f"CREATE OPERATOR {op} (LEFTARG = jsonb, RIGHTARG = text, "
                    f"FUNCTION = ja_{name})")
