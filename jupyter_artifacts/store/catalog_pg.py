@@ -101,7 +101,8 @@ class PgConnection:
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.raw = conn
-        self.statements = 0  # counted into change_stamp: this connection's own writes
+        self.writing = False  # inside Catalog.write()
+        self.statements = 0  # run while writing: counted into change_stamp
 
     @property
     def in_transaction(self) -> bool:
@@ -112,7 +113,7 @@ class PgConnection:
             self.raw.execute("BEGIN")
             return self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
         text, values = translate(sql, params)
-        self.statements += 1
+        self.statements += self.writing
         cur = self.raw.cursor(row_factory=_rows)
         try:
             return cur.execute(text, values)
@@ -124,7 +125,7 @@ class PgConnection:
         if not rows:
             return
         text, _ = translate(sql, rows[0])
-        self.statements += 1
+        self.statements += self.writing
         with self.raw.cursor() as cur:
             try:
                 cur.executemany(text, [translate(sql, row)[1] for row in rows])
@@ -224,6 +225,7 @@ class PostgresCatalog(Catalog):
                 self._rollback()
                 raise StoreError(f"cannot write to the catalog {self.where}: {exc}") from None
             self._depth = 1
+            conn.writing = True
             try:
                 yield conn
                 conn.raw.execute("UPDATE meta SET value = (value::bigint + 1)::text "
@@ -236,6 +238,7 @@ class PostgresCatalog(Catalog):
                 raise
             finally:
                 self._depth = 0
+                conn.writing = False
 
     def _rollback(self) -> None:
         if self._conn.in_transaction:

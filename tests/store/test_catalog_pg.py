@@ -176,3 +176,24 @@ def test_the_read_only_session_refuses_writes(pg_url: str, tmp_path: Path) -> No
         store.catalog.query("INSERT INTO meta (key, value) VALUES ('x', 'y')")
     store.close()
     assert os.path.exists(tmp_path / "w" / "store.json")
+
+
+def test_a_repeated_search_reuses_its_count(pg_url: str, tmp_path: Path) -> None:
+    from jupyter_artifacts.store import search
+
+    store = Store.open(tmp_path / "a", catalog=pg_url)
+    store.create_run("one", params={"p": 1})
+    counted: list[str] = []
+    read = store.catalog.read
+
+    def spy(sql: str, params: object = (), named: bool = False) -> list[object]:
+        if sql.startswith("SELECT COUNT(*)"):
+            counted.append(sql)
+        return read(sql, params, named)
+
+    store.catalog.read = spy  # type: ignore[method-assign]
+    search._COUNTS.clear()
+    for _ in range(3):  # reads change nothing: the remembered total stays valid
+        assert store.search_runs("params.p = 1").total == 1
+    assert len(counted) == 1
+    store.close()
