@@ -151,23 +151,33 @@ class PostgresCatalog(Catalog):
         self.notice = None
         self._lock = threading.RLock()
         self._depth = 0
-        try:
-            raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,
-                                  application_name="jupyter-artifacts")
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot open the catalog {self.where}: {_reason(exc)}") from None
-        raw.adapters.register_dumper(str, StrDumper)  # text, so jsonb operators resolve
-        self._conn = PgConnection(raw)
+        self._conn = PgConnection(self._connect())
         try:
             self._prepare()
         except BaseException:
             self.close()
             raise
 
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            raw = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,
+                                  application_name="jupyter-artifacts")
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open the catalog {self.where}: {_reason(exc)}") from None
+        raw.adapters.register_dumper(str, StrDumper)  # text, so jsonb operators resolve
+        if self.readonly:
+            raw.execute("SET default_transaction_read_only = on")
+        return raw
+
+    def _reconnect_if_lost(self) -> None:
+        """A server restart or a dropped connection: connect again before the next
+        statement (never inside a transaction, whose work is gone with the connection)."""
+        if self._depth == 0 and self._conn.raw.broken:
+            self._conn.raw.close()
+            self._conn.raw = self._connect()
+
     def _prepare(self) -> None:
         conn = self._conn
-        if self.readonly:
-            conn.raw.execute("SET default_transaction_read_only = on")
         version = current_version(conn)
         if version == 0 and self.readonly:
             raise StoreNotFoundError(f"no jupyter-artifacts catalog in {self.where} (a "
@@ -190,9 +200,12 @@ class PostgresCatalog(Catalog):
                 self._conn.raw.close()
 
     def check_alive(self) -> None:
-        """A dropped database or a lost connection surfaces as the next statement's error."""
-        if self._conn.raw.closed:
-            raise StoreError(f"the connection to the catalog {self.where} is closed")
+        """Reconnect after a lost connection; a dropped database or a server that stays
+        down is then the one-line error of :meth:`_connect`."""
+        with self._lock:
+            if self._conn.raw.closed and not self._conn.raw.broken:
+                raise StoreError(f"the connection to the catalog {self.where} is closed")
+            self._reconnect_if_lost()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[PgConnection]:
@@ -219,11 +232,12 @@ class PostgresCatalog(Catalog):
                 return
             self.check_alive()
             try:
-                conn.raw.execute("BEGIN")
+                self._retrying(lambda: conn.raw.execute("BEGIN"))
                 conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             except psycopg.OperationalError as exc:
                 self._rollback()
-                raise StoreError(f"cannot write to the catalog {self.where}: {exc}") from None
+                raise StoreError(f"cannot write to the catalog {self.where}: "
+                                 f"{_reason(exc)}") from None
             self._depth = 1
             conn.writing = True
             try:
@@ -245,26 +259,38 @@ class PostgresCatalog(Catalog):
             with contextlib.suppress(psycopg.Error):
                 self._conn.raw.execute("ROLLBACK")
 
-    def query(self, sql: str, params: Any = ()) -> list[Any]:
+    def _retrying(self, statement: Any) -> Any:
+        """Run ``statement()``; once more on a new connection if the server dropped this one
+        (a restart) while no transaction was open."""
         with self._lock:
-            return list(self._conn.execute(sql, params).fetchall())
+            self._reconnect_if_lost()
+            try:
+                return statement()
+            except psycopg.OperationalError:
+                if self._depth or not self._conn.raw.broken:
+                    raise
+                self._reconnect_if_lost()
+                return statement()
+
+    def query(self, sql: str, params: Any = ()) -> list[Any]:
+        return self._retrying(lambda: list(self._conn.execute(sql, params).fetchall()))
 
     def read(self, sql: str, params: Any = (), named: bool = False) -> list[Any]:
         """A query in a read-only transaction: PostgreSQL refuses any change."""
-        with self._lock:
+        def statement() -> list[Any]:
             if self._depth or self.readonly:
-                rows = self._conn.execute(sql, params).fetchall()
-            else:
-                self._conn.raw.execute("BEGIN READ ONLY")
-                try:
-                    rows = self._conn.execute(sql, params).fetchall()
-                finally:
-                    self._rollback()
-            return list(rows) if named else [tuple(row) for row in rows]
+                return self._conn.execute(sql, params).fetchall()
+            self._conn.raw.execute("BEGIN READ ONLY")
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            finally:
+                self._rollback()
+
+        rows = self._retrying(statement)
+        return list(rows) if named else [tuple(row) for row in rows]
 
     def scalar(self, sql: str, params: Any = ()) -> Any:
-        with self._lock:
-            row = self._conn.execute(sql, params).fetchone()
+        row = self._retrying(lambda: self._conn.execute(sql, params).fetchone())
         return row[0] if row else None
 
     def change_stamp(self) -> Any:

@@ -197,3 +197,20 @@ def test_a_repeated_search_reuses_its_count(pg_url: str, tmp_path: Path) -> None
         assert store.search_runs("params.p = 1").total == 1
     assert len(counted) == 1
     store.close()
+
+
+def test_a_dropped_connection_is_reopened(pg_url: str, tmp_path: Path,
+                                          postgres: PostgresServer) -> None:
+    store = Store.open(tmp_path / "a", catalog=pg_url)
+    run = store.create_run("before")
+    db = pg_url.split("///", 1)[1].split("?", 1)[0]
+
+    def drop() -> None:  # as a server restart or an idle timeout would
+        postgres.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      f"WHERE datname = '{db}' AND application_name = 'jupyter-artifacts'")
+
+    drop()
+    assert store.get_run(run.id).name == "before"  # a read
+    drop()
+    assert store.create_run("after").name == "after"  # a write
+    store.close()
