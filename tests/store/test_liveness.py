@@ -18,11 +18,11 @@ from jupyter_artifacts import tracking
 from jupyter_artifacts.cli import main
 from jupyter_artifacts.store import Store, liveness
 
+pytestmark = pytest.mark.both_catalogs  # each test runs on SQLite and on PostgreSQL
+
 VICTIM = """
 import sys, time
 import jupyter_artifacts as ja
-
-pytestmark = pytest.mark.both_catalogs  # each test runs on SQLite and on PostgreSQL
 with ja.run("victim", tags=["doomed"]) as run:
     for step in range(5):
         ja.log_metric("loss", 1.0 / (step + 1))
