@@ -18,7 +18,7 @@ from typing import Any
 from _common import emit, median_of, scratch
 
 from jupyter_artifacts.store import Store, search
-from jupyter_artifacts.store.catalog import Catalog
+from jupyter_artifacts.store.catalog_sqlite import SQLiteCatalog
 
 FILTER = "params.model = 'rf' and metrics.m0 > 0.9"
 ORDER = ["metrics.m1 DESC"]
@@ -61,7 +61,7 @@ def build(store: Store, runs: int) -> None:
     conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
-    store.catalog = Catalog(path)
+    store.catalog = SQLiteCatalog(path)
 
 
 def cpu_median(fn: Callable[[], Any], repeat: int) -> float:

@@ -9,6 +9,7 @@ import pytest
 
 from jupyter_artifacts import tracking
 from jupyter_artifacts.store import ENV_VAR, Store
+from tests.services.postgres import PostgresServer, running_postgres
 
 # pytest reads `pytest_plugins` only in the top conftest: tests/server uses jp_fetch & co.
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -33,10 +34,49 @@ def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+CATALOGS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_catalogs: run the test's `store` on a SQLite and "
+                                       "on a PostgreSQL catalog")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_catalogs"):
+        metafunc.parametrize("store", CATALOGS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the session (skips when PostgreSQL is not installed)."""
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def pg_template(postgres: PostgresServer) -> str:
+    """A database holding the migrated catalog schema, copied for each test (cheap)."""
+    from jupyter_artifacts.store.catalog_pg import PostgresCatalog
+
+    name = postgres.new_database("ja_template")
+    PostgresCatalog(postgres.url(name)).close()
+    return name
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh store, also the default store of the API."""
-    s = Store.open(tmp_path / ".artifacts")
+def pg_url(postgres: PostgresServer, pg_template: str) -> str:
+    """The URL of a new PostgreSQL database holding an empty catalog."""
+    return postgres.url(postgres.new_database(template=pg_template))
+
+
+@pytest.fixture
+def store(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A fresh store, also the default store of the API; on a PostgreSQL catalog when the
+    test is marked ``both_catalogs`` (then it runs once per catalog)."""
+    kind = getattr(request, "param", "sqlite")
+    catalog = request.getfixturevalue("pg_url") if kind == "postgresql" else None
+    s = Store.open(tmp_path / ".artifacts", catalog=catalog)
     tracking.set_default_store(s)
     yield s
     s.close()

@@ -9,6 +9,8 @@ import jupyter_artifacts as ja
 from jupyter_artifacts import tracking
 from jupyter_artifacts.store import Store
 
+pytestmark = pytest.mark.both_catalogs  # each test runs on SQLite and on PostgreSQL
+
 
 def test_run_records_ok(store: Store) -> None:
     with ja.run("train", tags=["baseline"], params={"lr": 0.1}) as active:

@@ -8,6 +8,8 @@ import jupyter_artifacts as ja
 from jupyter_artifacts.errors import FilterSyntaxError, TruncatedResultWarning
 from jupyter_artifacts.store import Store
 
+pytestmark = pytest.mark.both_catalogs  # each test runs on SQLite and on PostgreSQL
+
 
 def _runs(store: Store, count: int) -> None:
     for i in range(count):

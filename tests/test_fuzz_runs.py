@@ -22,6 +22,8 @@ from jupyter_artifacts.cli import main
 from jupyter_artifacts.store import Store
 from jupyter_artifacts.store.validate import check_tags
 
+pytestmark = pytest.mark.both_catalogs  # each test runs on SQLite and on PostgreSQL
+
 FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 

@@ -14,6 +14,8 @@ from jupyter_artifacts import tracking
 from jupyter_artifacts.store import Store
 from jupyter_artifacts.store.validate import MAX_PARAM
 
+pytestmark = pytest.mark.both_catalogs  # each test runs on SQLite and on PostgreSQL
+
 
 @pytest.mark.parametrize("key, value, step", [
     ("a", 1.0, 2**63), ("a", 1.0, -(2**63) - 1), ("a", 1.0, 1.5), ("a", 1.0, "3"), ("a", 1.0, True),

@@ -3,32 +3,39 @@
 Each migration runs inside its own transaction together with the row that records it, so
 a store is always at exactly one recorded schema version. Append new migrations; never
 edit one that has shipped.
+
+SQLite and PostgreSQL catalogs share this history (same versions, same names): a
+migration's SQL is SQLite's, which the PostgreSQL connection translates (types, identity
+columns; see :mod:`.dialect_pg`), plus that dialect's support functions in migration 1.
 """
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+#: sqlite3.Connection, or the PostgreSQL catalog's connection (catalog_pg.PgConnection).
+Connection = Any
 
 
 @dataclass(frozen=True)
 class Migration:
     version: int
     name: str
-    apply: Callable[[sqlite3.Connection], None]
+    apply: Callable[[Connection], None]
 
 
-def _run_script(conn: sqlite3.Connection, script: str) -> None:
+def _run_script(conn: Connection, script: str) -> None:
     # Not executescript(): it commits first, which would break the migration's transaction.
     for statement in script.split(";"):
         if statement.strip():
             conn.execute(statement)
 
 
-def _initial(conn: sqlite3.Connection) -> None:
+def _initial(conn: Connection) -> None:
     _run_script(conn,
         """
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -127,9 +134,14 @@ def _initial(conn: sqlite3.Connection) -> None:
         ) WITHOUT ROWID;
         """
     )
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        from .dialect_pg import SUPPORT
+
+        for statement in SUPPORT:
+            conn.execute(statement)
 
 
-def _metric_summaries(conn: sqlite3.Connection) -> None:
+def _metric_summaries(conn: Connection) -> None:
     # A per-(run, key) summary turns "order 100,000 runs by a metric" into an index walk.
     _run_script(conn,
         """
@@ -167,12 +179,12 @@ def _metric_summaries(conn: sqlite3.Connection) -> None:
     )
 
 
-def _param_value_index(conn: sqlite3.Connection) -> None:
+def _param_value_index(conn: Connection) -> None:
     # Sorting 100,000 runs by a param walks this index instead of parsing every param's JSON.
     conn.execute("CREATE INDEX params_key_value ON params(key, json_extract(value, '$'))")
 
 
-def _run_writer(conn: sqlite3.Connection) -> None:
+def _run_writer(conn: Connection) -> None:
     # Who writes a run and when it last showed life: a reader can then tell a run whose
     # process was killed (still "running") from a live one. See store/liveness.py.
     _run_script(conn,
@@ -185,7 +197,7 @@ def _run_writer(conn: sqlite3.Connection) -> None:
     )
 
 
-def _covering_indexes(conn: sqlite3.Connection) -> None:
+def _covering_indexes(conn: Connection) -> None:
     # Each key's values in run id order straight from an index: the runs table reads a
     # column per key without touching the rows, and a param condition is checked (and its
     # matches counted) without reading the params rows.
@@ -208,7 +220,7 @@ MIGRATIONS: list[Migration] = [
 LATEST = MIGRATIONS[-1].version
 
 
-def current_version(conn: sqlite3.Connection) -> int:
+def current_version(conn: Connection) -> int:
     has = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type='table' AND name='migrations'"
     ).fetchone()
@@ -218,7 +230,7 @@ def current_version(conn: sqlite3.Connection) -> int:
     return int(row[0] or 0)
 
 
-def migrate(conn: sqlite3.Connection, target: int = LATEST) -> list[int]:
+def migrate(conn: Connection, target: int = LATEST) -> list[int]:
     """Apply every migration above the recorded version up to ``target``; return those applied.
 
     ``conn`` must be in autocommit mode (``isolation_level=None``). ``BEGIN IMMEDIATE``
@@ -249,7 +261,7 @@ def migrate(conn: sqlite3.Connection, target: int = LATEST) -> list[int]:
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:  # SQLite may already have rolled back (a full disk)
-                with contextlib.suppress(sqlite3.Error):
+                with contextlib.suppress(Exception):  # sqlite3 or psycopg
                     conn.execute("ROLLBACK")
             raise
         applied.append(migration.version)

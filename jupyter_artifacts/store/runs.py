@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import InvalidReferenceError
 from . import liveness
-from .catalog import Catalog
+from .catalog import POSTGRESQL, Catalog
 from .records import Run, RunPage
 
 RUN_COLUMNS = (
@@ -197,8 +197,24 @@ SELECT step, value, time FROM (
                    ORDER BY step DESC, rowid DESC LIMIT 1)
 ) ORDER BY step, time
 """
-
-
+# PostgreSQL has no bare columns beside MIN()/MAX(): DISTINCT ON picks each bucket's row.
+_MINMAX_SQL_PG = """
+SELECT step, value, time FROM (
+    SELECT step, value, time, rowid, (step - :lo) * :nb / (:hi - :lo + 1) AS b
+    FROM metrics WHERE run_id = :run AND key = :key
+) m WHERE rowid IN (
+    (SELECT DISTINCT ON (b) rowid FROM (SELECT rowid, value, (step - :lo) * :nb / (:hi - :lo + 1)
+        AS b FROM metrics WHERE run_id = :run AND key = :key) x ORDER BY b, value, rowid)
+  UNION
+    (SELECT DISTINCT ON (b) rowid FROM (SELECT rowid, value, (step - :lo) * :nb / (:hi - :lo + 1)
+        AS b FROM metrics WHERE run_id = :run AND key = :key) x ORDER BY b, value DESC, rowid)
+  UNION
+    (SELECT rowid FROM metrics WHERE run_id = :run AND key = :key ORDER BY step, rowid LIMIT 1)
+  UNION
+    (SELECT rowid FROM metrics WHERE run_id = :run AND key = :key
+     ORDER BY step DESC, rowid DESC LIMIT 1)
+) ORDER BY step, time
+"""
 
 
 def metric_series_minmax(
@@ -214,7 +230,8 @@ def metric_series_minmax(
         "AND step IS NULL) FROM metrics WHERE run_id = ?1 AND key = ?2", (run_id, key))[0]
     if lo is None or hi is None or nulls:
         return None
-    rows = catalog.query(_MINMAX_SQL, {"run": run_id, "key": key, "lo": lo, "hi": hi, "nb": buckets})
+    sql = _MINMAX_SQL_PG if catalog.dialect == POSTGRESQL else _MINMAX_SQL
+    rows = catalog.query(sql, {"run": run_id, "key": key, "lo": lo, "hi": hi, "nb": buckets})
     return [(row[0], float(row[1]), row[2]) for row in rows]
 
 
@@ -230,12 +247,16 @@ def insert_metrics(
 ) -> None:
     """Insert metric points and fold them into the per-(run, key) summaries.
 
-    NaN (a diverged loss) is kept: stored as the text ``NaN``, it is a valid ``last``
-    value but never a min or max.
+    NaN (a diverged loss) is kept: stored as the text ``NaN`` (PostgreSQL: a float NaN), it
+    is a valid ``last`` value but never a min or max.
     """
+    nan: float | str = NAN
+    db_value: Callable[[float], float | str] = _db_value
+    if getattr(conn, "native_nan", False):
+        nan, db_value = float("nan"), float
     conn.executemany(
         "INSERT INTO metrics (run_id, key, step, value, time) VALUES (?,?,?,?,?)",
-        [(r, k, step, _db_value(v), t) for r, k, step, v, t in rows],
+        [(r, k, step, db_value(v), t) for r, k, step, v, t in rows],
     )
     folded: dict[tuple[str, str], list[Any]] = {}
     for run_id, key, step, value, t in rows:
@@ -252,23 +273,23 @@ def insert_metrics(
             s[5], s[6] = value, step
     conn.executemany(
         """
-        INSERT INTO metric_summaries
+        INSERT INTO metric_summaries AS s
             (run_id, key, last, last_step, last_time, min, step_min, max, step_max, count)
         VALUES (?,?,?,?,?,?,?,?,?,?)
         ON CONFLICT (run_id, key) DO UPDATE SET
             last = excluded.last, last_step = excluded.last_step, last_time = excluded.last_time,
-            step_min = CASE WHEN excluded.min = 'NaN' THEN step_min
-                WHEN min = 'NaN' OR excluded.min < min THEN excluded.step_min ELSE step_min END,
-            min = CASE WHEN excluded.min = 'NaN' THEN min
-                WHEN min = 'NaN' THEN excluded.min ELSE MIN(min, excluded.min) END,
-            step_max = CASE WHEN excluded.max = 'NaN' THEN step_max
-                WHEN max = 'NaN' OR excluded.max > max THEN excluded.step_max ELSE step_max END,
-            max = CASE WHEN excluded.max = 'NaN' THEN max
-                WHEN max = 'NaN' THEN excluded.max ELSE MAX(max, excluded.max) END,
-            count = count + excluded.count
+            step_min = CASE WHEN excluded.min = 'NaN' THEN s.step_min
+                WHEN s.min = 'NaN' OR excluded.min < s.min THEN excluded.step_min ELSE s.step_min END,
+            min = CASE WHEN excluded.min = 'NaN' THEN s.min
+                WHEN s.min = 'NaN' THEN excluded.min ELSE MIN(s.min, excluded.min) END,
+            step_max = CASE WHEN excluded.max = 'NaN' THEN s.step_max
+                WHEN s.max = 'NaN' OR excluded.max > s.max THEN excluded.step_max ELSE s.step_max END,
+            max = CASE WHEN excluded.max = 'NaN' THEN s.max
+                WHEN s.max = 'NaN' THEN excluded.max ELSE MAX(s.max, excluded.max) END,
+            count = s.count + excluded.count
         """,
-        [(r, k, _db_value(s[0]), s[1], s[2], NAN if s[3] is None else s[3], s[4],
-          NAN if s[5] is None else s[5], s[6], s[7]) for (r, k), s in folded.items()],
+        [(r, k, db_value(s[0]), s[1], s[2], nan if s[3] is None else s[3], s[4],
+          nan if s[5] is None else s[5], s[6], s[7]) for (r, k), s in folded.items()],
     )
 
 

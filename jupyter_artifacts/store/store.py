@@ -18,7 +18,8 @@ from . import liveness, maintenance, refs
 from . import runs as _runs
 from . import search as _search
 from . import table as _table
-from .catalog import Catalog
+from .catalog import open_catalog
+from .config import read_config, write_config
 from .discovery import find_store_dir, resolve_store_dir
 from .objects import ObjectStore
 from .records import ArtifactVersion, Run, RunPage
@@ -47,20 +48,45 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-class Store:
-    """A portable store folder: a SQLite catalog plus immutable content-addressed objects."""
+def _has_catalog(root: Path) -> bool:
+    """Whether the folder has a catalog: its SQLite file, or a team catalog it names."""
+    return (root / CATALOG_NAME).exists() or read_config(root).catalog is not None
 
-    def __init__(self, root: Path, *, readonly: bool = False) -> None:
+
+class Store:
+    """A catalog (the folder's SQLite file, or PostgreSQL) plus immutable content-addressed
+    objects (the folder's ``objects/``, or where its ``store.json`` says).
+
+    ``catalog``: a ``postgresql://`` URL overriding ``store.json`` and the environment
+    (see :mod:`.config`).
+    """
+
+    def __init__(self, root: Path, *, readonly: bool = False, catalog: str | None = None) -> None:
         self.root = Path(root)
         self.readonly = readonly
+        config = read_config(self.root)
+        url = catalog or config.catalog
+        if url:
+            if config.objects and "://" in config.objects:
+                raise StoreError(f"objects at {config.objects}: only a local folder is "
+                                 "supported by this version")
+            # The catalog first: wrong credentials or a server down leave nothing behind.
+            self.catalog = open_catalog(url, readonly=readonly)
+            try:
+                self.objects = ObjectStore(Path(config.objects) if config.objects else self.root,
+                                           readonly=readonly)
+            except BaseException:
+                self.catalog.close()
+                raise
+            return
         if not readonly and not (self.root / CATALOG_NAME).exists() and _has_objects(self.root):
             # Objects with no catalog: the catalog was lost. A new, empty one would make every
             # object look unreferenced (and gc would delete them all).
             raise StoreError(f"the store at {self.root} has objects but no {CATALOG_NAME}: "
                              "its catalog is missing; restore it from a backup")
         self.objects = ObjectStore(self.root, readonly=readonly)
-        self.catalog = Catalog(self.root / CATALOG_NAME, readonly=readonly,
-                               tmp_dir=self.objects.tmp_dir)
+        self.catalog = open_catalog(self.root / CATALOG_NAME, readonly=readonly,
+                                    tmp_dir=self.objects.tmp_dir)
 
     @classmethod
     def open(
@@ -70,22 +96,30 @@ class Store:
         create: bool = True,
         start: str | os.PathLike[str] | None = None,
         readonly: bool = False,
+        catalog: str | None = None,
     ) -> Store:
         """Open (or create) a store: explicit path > $JUPYTER_ARTIFACTS_DIR > nearest
         ``.artifacts/`` walking up from ``start`` > ``./.artifacts``.
 
         ``readonly`` (for readers: listing, verify, the server) never creates a store or
         writes to it, and works on a folder this process cannot write (an archive).
+        ``catalog``: a ``postgresql://`` URL (else ``store.json`` or
+        ``$JUPYTER_ARTIFACTS_CATALOG`` may name one; see :mod:`.config`).
         """
         create = create and not readonly
         root = resolve_store_dir(path, start) if create else (
             Path(path).resolve() if path is not None else find_store_dir(start)
         )
-        if root is not None and not create and not (root / CATALOG_NAME).exists() \
-                and _has_objects(root):
+        if catalog is not None and root is not None:
+            store = cls(root, readonly=readonly, catalog=catalog)
+            if create:  # once the catalog opened: a wrong URL leaves nothing behind
+                root.mkdir(parents=True, exist_ok=True)
+                write_config(root, catalog)
+            return store
+        if root is not None and not create and not _has_catalog(root) and _has_objects(root):
             raise StoreError(f"the store at {root} has objects but no {CATALOG_NAME}: its "
                              "catalog is missing; restore it from a backup")
-        if root is None or (not create and not (root / CATALOG_NAME).exists()):
+        if root is None or (not create and not _has_catalog(root)):
             raise StoreNotFoundError(f"no store found{f' at {root}' if root else ''}")
         if create:
             root.mkdir(parents=True, exist_ok=True)

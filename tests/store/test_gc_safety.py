@@ -13,6 +13,8 @@ from jupyter_artifacts.cli import main
 from jupyter_artifacts.errors import StoreError
 from jupyter_artifacts.store import Store, maintenance
 
+pytestmark = pytest.mark.both_catalogs  # each test runs on SQLite and on PostgreSQL
+
 TREE = "application/vnd.jupyter-artifacts.tree+json"
 
 

@@ -18,6 +18,8 @@ from jupyter_artifacts import tracking
 from jupyter_artifacts.cli import main
 from jupyter_artifacts.store import Store, liveness
 
+pytestmark = pytest.mark.both_catalogs  # each test runs on SQLite and on PostgreSQL
+
 VICTIM = """
 import sys, time
 import jupyter_artifacts as ja

@@ -8,7 +8,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from jupyter_artifacts.store import Store
+
+pytestmark = pytest.mark.both_catalogs  # each test runs on SQLite and on PostgreSQL
 
 
 def _age(store: Store, oid: str, seconds: float = 3600) -> None:

@@ -14,15 +14,18 @@ from hypothesis import strategies as st
 from jupyter_artifacts.errors import FilterError, FilterSyntaxError, UnknownKeyError
 from jupyter_artifacts.store import Store
 from jupyter_artifacts.store.filters import parse, quote
+from tests.conftest import CATALOGS
 
 from .query_reference import matches
+
+pytestmark = pytest.mark.both_catalogs  # each test runs on SQLite and on PostgreSQL
 
 MODELS = ["rf", "lr", "svm", "0.5", "RF"]
 TAGS = [["baseline"], ["team=vision"], ["team=nlp", "baseline"], [], ["x=1"]]
 
 
-def _store_with_runs(root: Path) -> Store:
-    store = Store.open(root)
+def _store_with_runs(root: Path, catalog: str | None = None) -> Store:
+    store = Store.open(root, catalog=catalog)
     for i in range(24):
         run = store.create_run(
             f"train-{i % 5}" if i % 7 else f"Eval_{i}", tags=TAGS[i % 5],
@@ -39,9 +42,13 @@ def _store_with_runs(root: Path) -> Store:
     return store
 
 
-@pytest.fixture(scope="module")
-def runs_store(tmp_path_factory: pytest.TempPathFactory):
-    store = _store_with_runs(tmp_path_factory.mktemp("q") / ".artifacts")
+@pytest.fixture(scope="module", params=CATALOGS)
+def runs_store(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
+    catalog = None
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres")
+        catalog = server.url(server.new_database(template=request.getfixturevalue("pg_template")))
+    store = _store_with_runs(tmp_path_factory.mktemp("q") / ".artifacts", catalog)
     yield store
     store.close()
 
@@ -58,6 +65,9 @@ def _expected(store: Store, text: str) -> set[str]:
 
 
 def _digest(store: Store) -> str:
+    if store.catalog.dialect == "postgresql":  # the runs' rows
+        return str(store.catalog.query("SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) "
+                                       "FROM (SELECT * FROM runs) t")) + store.change_token()
     return hashlib.sha256(store.catalog.path.read_bytes()).hexdigest() + store.change_token()
 
 
@@ -262,8 +272,11 @@ def test_any_text_is_a_result_or_a_filter_error_and_never_a_change(
 def test_the_read_path_cannot_write(runs_store: Store) -> None:
     import sqlite3
 
+    import psycopg
+
     before = _digest(runs_store)
-    with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only|query_only"):
+    with pytest.raises((sqlite3.OperationalError, psycopg.Error),
+                       match=r"readonly|read-only|query_only"):
         runs_store.catalog.read("DELETE FROM runs")
     assert _digest(runs_store) == before
     run = runs_store.search_runs(limit=1).runs[0]

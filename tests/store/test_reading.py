@@ -14,6 +14,8 @@ import jupyter_artifacts as ja
 from jupyter_artifacts.errors import CorruptObjectError, InvalidReferenceError, NotFoundError
 from jupyter_artifacts.store import Store
 
+pytestmark = pytest.mark.both_catalogs  # each test runs on SQLite and on PostgreSQL
+
 
 def _flip_a_bit(store: Store, oid: str, offset: int = -1) -> None:
     path = store.objects.path(oid)

@@ -7,6 +7,8 @@ import pytest
 from jupyter_artifacts.errors import AmbiguousReferenceError, InvalidReferenceError, NotFoundError
 from jupyter_artifacts.store import Store
 
+pytestmark = pytest.mark.both_catalogs  # each test runs on SQLite and on PostgreSQL
+
 
 def _save(store: Store, name: str, data: bytes):
     oid, size, _ = store.objects.put_bytes(data)
