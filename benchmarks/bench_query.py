@@ -43,12 +43,13 @@ def build(store: Store, runs: int) -> None:
         "CASE WHEN i % 10 = 0 THEN 'failed' ELSE 'ok' END, 1.7e9 + i, 1.7e9 + i + 5, "
         "'nb-' || (i % 20) || '.ipynb' FROM c", (runs,))
     conn.execute(
-        "INSERT INTO params (run_id, key, value) "
+        "INSERT INTO params (run_id, key, value, typed_value) "
         "WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < 9) "
-        "SELECT r.id, CASE WHEN k.j = 9 THEN 'model' ELSE 'p' || k.j END, "
+        "SELECT id, key, value, json_extract(value, '$') FROM (SELECT r.id AS id, "
+        "CASE WHEN k.j = 9 THEN 'model' ELSE 'p' || k.j END AS key, "
         "CASE WHEN k.j < 9 THEN CAST((abs(random()) % 1000) / 100.0 AS TEXT) "
         "ELSE json_quote(CASE r.number % 4 WHEN 0 THEN 'rf' WHEN 1 THEN 'lr' WHEN 2 THEN 'svm' "
-        "ELSE 'knn' END) END FROM runs r, k ORDER BY r.id, 2")
+        "ELSE 'knn' END) END AS value FROM runs r, k ORDER BY r.id, 2)")
     conn.execute(
         "INSERT INTO metric_summaries (run_id, key, last, last_step, last_time, min, "
         "step_min, max, step_max, count) "

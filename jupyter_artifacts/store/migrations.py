@@ -209,6 +209,22 @@ def _covering_indexes(conn: Connection) -> None:
     )
 
 
+def _typed_param_values(conn: sqlite3.Connection) -> None:
+    # A param's value as SQL compares it (json_extract(value, '$'): a number, text or NULL),
+    # stored once at write time. SQLite cannot read an expression index as a covering index,
+    # so each match of params_key_value cost a row lookup (1 us) and every condition parsed
+    # JSON; (key, typed_value, run_id) lists a condition's runs from the index alone. No
+    # declared type: the column keeps whatever json_extract gives (numbers sort before text).
+    _run_script(conn,
+        """
+        ALTER TABLE params ADD COLUMN typed_value;
+        UPDATE params SET typed_value = json_extract(value, '$');
+        CREATE INDEX params_key_typed ON params(key, typed_value, run_id);
+        DROP INDEX params_key_value
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "metric summaries for fast metric-ordered search", _metric_summaries),
@@ -216,6 +232,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "record the writer (host, pid) and heartbeat of each run", _run_writer),
     Migration(5, "covering (key, run_id, value) indexes on params and metric summaries",
               _covering_indexes),
+    Migration(6, "params keep their typed value in an indexed column", _typed_param_values),
 ]
 LATEST = MIGRATIONS[-1].version
 

@@ -18,7 +18,7 @@ from . import filters
 from .catalog import Catalog
 from .query import RUN_FIELDS, VERSION_FIELDS, Compiler
 from .records import Run, RunPage
-from .runs import hydrate
+from .runs import hydrate, param_value
 
 MAX_CONDITIONS = 200  # far beyond a hand-written filter; keeps SQLite's expression limits away
 
@@ -90,8 +90,8 @@ def run_sort_key(compiler: Compiler, path: tuple[str, ...], descending: bool) ->
                        ("metric_summaries", "o.last", "o.last < ''"))
     if head in ("param", "params", "parameter", "parameters") and rest:
         compiler._known(_at(path), "param", key)
-        expr = "(SELECT json_extract(value, '$') FROM params WHERE run_id = r.id AND key = ?)"
-        value = "json_extract(o.value, '$')"
+        expr = f"(SELECT {compiler.param_value} FROM params WHERE run_id = r.id AND key = ?)"
+        value = param_value(compiler.catalog, "o.")
         return SortKey(label, expr, (key,), descending, True,
                        ("params", value, f"{value} IS NOT NULL"))
     if head in ("attributes", "attribute", "attr", "run") and len(rest) == 1:
