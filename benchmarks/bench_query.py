@@ -17,7 +17,7 @@ from typing import Any
 
 from _common import emit, median_of, scratch
 
-from jupyter_artifacts.store import Store, search
+from jupyter_artifacts.store import Store, counts
 from jupyter_artifacts.store.catalog_sqlite import SQLiteCatalog
 
 FILTER = "params.model = 'rf' and metrics.m0 > 0.9"
@@ -87,7 +87,7 @@ def bench_filter(runs: int, target_ms: float) -> None:
         query = lambda: store.search_runs(FILTER, order_by=ORDER, limit=100)  # noqa: E731
 
         def uncounted() -> None:  # the same, with the total counted again (a changed store)
-            search._COUNTS.clear()
+            counts._COUNTS.clear()
             query()
 
         seconds = median_of(query, 7)

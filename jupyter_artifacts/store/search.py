@@ -6,9 +6,7 @@ the total number of matches next to the rows.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 from ..errors import FilterError
 from . import filters
 from .catalog import Catalog
+from .counts import cached_count, count_runs
 from .query import RUN_FIELDS, VERSION_FIELDS, Compiler
 from .records import Run, RunPage
 from .runs import hydrate, param_value
@@ -165,64 +164,6 @@ def run_page_rows(catalog: Catalog, node: filters.Node | None, where: tuple[str,
         f"SELECT {columns} FROM runs r WHERE {missing} AND ({cond}) ORDER BY {order}{page}",
         [first.params[0], *cond_params, *tail_params, *page_params], named)
     return rows
-
-
-def _cost(node: filters.Node) -> int:
-    """A rough rank of how cheaply a condition's matches are listed from an index."""
-    if isinstance(node, filters.Comparison) and node.op not in ("IS NULL", "NOT IN", "!="):
-        head = node.path[0].lower()
-        return 0 if head in ("metric", "metrics") else 1 if head.startswith("param") else 2
-    return 3
-
-
-def count_runs(catalog: Catalog, node: filters.Node | None) -> int:
-    """How many runs match.
-
-    The cheapest condition (a metric range walks a covering index) lists the candidates;
-    the others are probed per candidate on their primary key, instead of SQLite
-    materialising every condition's matches. The runs table is joined only when a
-    condition reads one of its columns.
-    """
-    items = sorted(node.items, key=_cost) if isinstance(node, filters.BoolOp) and \
-        node.op == "AND" else [node] if node is not None else []
-    source = Compiler(catalog).keyed_source(items[0]) if items and isinstance(
-        items[0], filters.Comparison) else None
-    if source is None:
-        cond, params = Compiler(catalog, membership=True).runs(node)
-        return cached_count(catalog, f"SELECT COUNT(*) FROM runs r WHERE {cond}", params)
-    table, first, first_params = source
-    compiler = Compiler(catalog, run_id="d.run_id")
-    rest = filters.BoolOp("AND", tuple(items[1:])) if len(items) > 1 else None
-    cond, params = compiler.runs(rest)
-    join = " JOIN runs r ON r.id = d.run_id" if compiler.uses_run_row else ""
-    return cached_count(catalog, f"SELECT COUNT(*) FROM {table} d{join} WHERE {first} AND ({cond})",
-                        [*first_params, *params])
-
-
-_COUNTS: weakref.WeakKeyDictionary[Catalog, dict[Any, tuple[Any, int]]] = \
-    weakref.WeakKeyDictionary()
-MAX_CACHED_COUNTS = 64
-
-
-def cached_count(catalog: Catalog, sql: str, params: list[Any]) -> int:
-    """``sql``'s count, remembered until the catalog changes.
-
-    Paging through results or re-running a cell repeats the same count, which is most of
-    a search's time (20 of 40 ms at 100,000 runs). SQLite's ``data_version`` changes when
-    another connection commits and ``total_changes`` when this one writes, so a remembered
-    count is never stale. The key is the compiled SQL and its values (dead runs included).
-    """
-    token = catalog.change_stamp()
-    key = (sql, json.dumps(params))
-    counts = _COUNTS.setdefault(catalog, {})
-    hit = counts.get(key)
-    if hit is not None and hit[0] == token:
-        return hit[1]
-    total = int(catalog.read(sql, params)[0][0])
-    if len(counts) >= MAX_CACHED_COUNTS:
-        counts.clear()
-    counts[key] = (token, total)
-    return total
 
 
 def prepare_runs(catalog: Catalog, filter: str | None, order_by: Sequence[str] | str | None,
