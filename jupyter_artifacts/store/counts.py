@@ -52,6 +52,12 @@ def count_runs(catalog: Catalog, node: filters.Node | None) -> int:
     instead of SQLite materialising every condition's matches. The runs table is joined
     only when a condition reads one of its columns.
     """
+    return count_matches(catalog, node)[0]
+
+
+def count_matches(catalog: Catalog, node: filters.Node | None) -> tuple[int, set[str] | None]:
+    """:func:`count_runs`, and the ids of the matching runs when they were listed to count
+    them (None when the count was remembered or probed)."""
     items = sorted(node.items, key=_cost) if isinstance(node, filters.BoolOp) and \
         node.op == "AND" else [node] if node is not None else []
     compiler = Compiler(catalog)
@@ -60,35 +66,39 @@ def count_runs(catalog: Catalog, node: filters.Node | None) -> int:
     if len(sources) > 1 and all(sources):
         listed = [source for source in sources if source is not None]
         key = ("intersect", json.dumps(listed))
-        total = remembered(catalog, key, lambda: intersected_count(catalog, listed))
+        total = remembered(catalog, key, lambda: None)
         if total is not None:
-            return total
+            return total, None
+        ids = intersected_ids(catalog, listed)
+        if ids is not None:
+            remembered(catalog, key, lambda: len(ids))
+            return len(ids), ids
     if not sources or sources[0] is None:
         cond, params = Compiler(catalog, membership=True).runs(node)
-        return cached_count(catalog, f"SELECT COUNT(*) FROM runs r WHERE {cond}", params)
+        return cached_count(catalog, f"SELECT COUNT(*) FROM runs r WHERE {cond}", params), None
     table, first, first_params = sources[0]
     compiler = Compiler(catalog, run_id="d.run_id")
     rest = filters.BoolOp("AND", tuple(items[1:])) if len(items) > 1 else None
     cond, params = compiler.runs(rest)
     join = " JOIN runs r ON r.id = d.run_id" if compiler.uses_run_row else ""
     return cached_count(catalog, f"SELECT COUNT(*) FROM {table} d{join} WHERE {first} AND ({cond})",
-                        [*first_params, *params])
+                        [*first_params, *params]), None
 
 
-def intersected_count(catalog: Catalog,
-                      sources: list[tuple[str, str, list[Any]]]) -> int | None:
-    """How many runs are listed by every ``(table, condition, values)`` source (each lists
-    a run at most once), or None when listing would cost more than probing."""
+def intersected_ids(catalog: Catalog,
+                    sources: list[tuple[str, str, list[Any]]]) -> set[str] | None:
+    """The runs listed by every ``(table, condition, values)`` source (each lists a run at
+    most once), or None when listing would cost more than probing."""
     found: set[str] | None = None
     for table, cond, params in sources:
-        limit = -1 if found is None else len(found) * PROBE_PER_LISTED
         if found is not None and not found:
-            return 0
+            break
+        limit = -1 if found is None else len(found) * PROBE_PER_LISTED
         ids = _list_run_ids(catalog, table, cond, params, limit)
         if ids is None:
             return None
         found = set(ids) if found is None else found.intersection(ids)
-    return len(found or ())
+    return found or set()
 
 
 def _list_run_ids(catalog: Catalog, table: str, cond: str, params: list[Any],

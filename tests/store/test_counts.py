@@ -84,9 +84,9 @@ def test_intersecting_and_probing_counts_equal_a_brute_force_count(
 
 def test_the_intersection_is_used_and_gives_up_when_probing_is_cheaper(
         many_runs: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int | None] = []
-    real = counts.intersected_count
-    monkeypatch.setattr(counts, "intersected_count",
+    calls: list[set[str] | None] = []
+    real = counts.intersected_ids
+    monkeypatch.setattr(counts, "intersected_ids",
                         lambda *args: calls.append(real(*args)) or calls[-1])
     text = "metrics.acc > 0.5 and params.model = 'rf'"
     assert _count(many_runs, text) == _brute_force(many_runs, text)
@@ -147,3 +147,24 @@ def test_a_catalog_without_typed_param_values_still_compares_params(tmp_path: Pa
             assert _count(old, text) == total
     finally:
         old.close()
+
+
+@pytest.mark.parametrize("order_by", [["metrics.loss DESC", "params.depth"], ["metrics.acc"],
+                                      ["params.lr DESC"], ["start_time"], None])
+def test_a_page_drawn_from_the_listed_matches_equals_the_probed_page(
+        many_runs: Store, order_by: list[str] | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_artifacts.store import search
+
+    texts = ["metrics.acc > 0.3 and params.model IN ('rf', 0.5, 1)",
+             "params.depth >= 0 and metrics.acc < 0.9 and params.lr IN (0.1, 1)"]
+    for text in texts:
+        for limit, offset in [(5, 0), (7, 20), (None, 0), (100, 3)]:
+            pages = []
+            for pays in (0, 1e9):  # never, always from the listed matches
+                monkeypatch.setattr(search, "MEMBERSHIP_PAYS", pays)
+                counts._COUNTS.clear()
+                page = many_runs.search_runs(text, order_by=order_by, limit=limit,
+                                             offset=offset)
+                pages.append(([run.id for run in page.runs], page.total))
+            assert pages[0] == pages[1], (text, limit, offset)
+            assert pages[0][1] == _brute_force(many_runs, text)
