@@ -26,6 +26,7 @@ from typing import Any
 
 from . import filters
 from .catalog import Catalog
+from .idsets import IdSet
 from .query import Compiler
 
 # Probing one candidate costs about as much as listing this many ids from an index.
@@ -55,7 +56,7 @@ def count_runs(catalog: Catalog, node: filters.Node | None) -> int:
     return count_matches(catalog, node)[0]
 
 
-def count_matches(catalog: Catalog, node: filters.Node | None) -> tuple[int, set[str] | None]:
+def count_matches(catalog: Catalog, node: filters.Node | None) -> tuple[int, list[str] | None]:
     """:func:`count_runs`, and the ids of the matching runs when they were listed to count
     them (None when the count was remembered or probed)."""
     items = sorted(node.items, key=_cost) if isinstance(node, filters.BoolOp) and \
@@ -86,23 +87,23 @@ def count_matches(catalog: Catalog, node: filters.Node | None) -> tuple[int, set
 
 
 def intersected_ids(catalog: Catalog,
-                    sources: list[tuple[str, str, list[Any]]]) -> set[str] | None:
+                    sources: list[tuple[str, str, list[Any]]]) -> list[str] | None:
     """The runs listed by every ``(table, condition, values)`` source (each lists a run at
     most once), or None when listing would cost more than probing."""
-    found: set[str] | None = None
+    found: IdSet | None = None
     for table, cond, params in sources:
-        if found is not None and not found:
+        if found is not None and not len(found):
             break
         limit = -1 if found is None else len(found) * PROBE_PER_LISTED
         ids = _list_run_ids(catalog, table, cond, params, limit)
         if ids is None:
             return None
-        found = set(ids) if found is None else found.intersection(ids)
-    return found or set()
+        found = ids if found is None else found.intersection(ids)
+    return found.ids() if found is not None else []
 
 
 def _list_run_ids(catalog: Catalog, table: str, cond: str, params: list[Any],
-                  limit: int) -> list[str] | None:
+                  limit: int) -> IdSet | None:
     """The run ids a condition lists, or None past ``limit`` (-1: none).
 
     One concatenated string is read instead of a row per id (a third of the time); the
@@ -118,10 +119,8 @@ def _list_run_ids(catalog: Catalog, table: str, cond: str, params: list[Any],
     count, joined = int(rows[0][0]), rows[0][1]
     if 0 <= limit <= count:
         return None
-    ids = joined.split(",") if count else []
-    if len(ids) != count:
-        ids = [row[0] for row in catalog.read(select, params)]
-    return ids
+    ids = IdSet.from_listing(joined, count)
+    return ids if ids is not None else IdSet.of([row[0] for row in catalog.read(select, params)])
 
 
 def cached_count(catalog: Catalog, sql: str, params: list[Any]) -> int:

@@ -126,7 +126,7 @@ def _page_params(limit: int | None, offset: int) -> tuple[str, list[Any]]:
 
 def run_page_rows(catalog: Catalog, node: filters.Node | None, where: tuple[str, list[Any]],
                   keys: list[SortKey], limit: int | None, offset: int, columns: str = "r.*",
-                  named: bool = False, matched: set[str] | None = None) -> list[Any]:
+                  named: bool = False, matched: list[str] | None = None) -> list[Any]:
     """The ordered page of runs matching ``node`` (compiled as ``where``), as ``columns``.
 
     ``matched``: the ids of exactly those runs, when counting listed them (see
@@ -178,7 +178,7 @@ def run_page_rows(catalog: Catalog, node: filters.Node | None, where: tuple[str,
     return rows
 
 
-def _membership(catalog: Catalog, matched: set[str] | None, limit: int | None,
+def _membership(catalog: Catalog, matched: list[str] | None, limit: int | None,
                 offset: int) -> str | None:
     """The matching runs' ids as a JSON array when testing a candidate's membership in
     them is cheaper than checking its conditions, else None.
@@ -193,7 +193,7 @@ def _membership(catalog: Catalog, matched: set[str] | None, limit: int | None,
         runs = int(catalog.read("SELECT COALESCE(MAX(number), 0) FROM runs")[0][0])
         if len(matched) ** 2 > MEMBERSHIP_PAYS * (limit + offset) * runs:
             return None
-    return json.dumps(list(matched))
+    return json.dumps(matched)
 
 
 def prepare_runs(catalog: Catalog, filter: str | None, order_by: Sequence[str] | str | None,

@@ -84,7 +84,7 @@ def test_intersecting_and_probing_counts_equal_a_brute_force_count(
 
 def test_the_intersection_is_used_and_gives_up_when_probing_is_cheaper(
         many_runs: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[set[str] | None] = []
+    calls: list[list[str] | None] = []
     real = counts.intersected_ids
     monkeypatch.setattr(counts, "intersected_ids",
                         lambda *args: calls.append(real(*args)) or calls[-1])
@@ -168,3 +168,24 @@ def test_a_page_drawn_from_the_listed_matches_equals_the_probed_page(
                 pages.append(([run.id for run in page.runs], page.total))
             assert pages[0] == pages[1], (text, limit, offset)
             assert pages[0][1] == _brute_force(many_runs, text)
+
+
+_hex_ids = st.sampled_from(["0" * 32, "0" * 16 + "f" * 16, "f" * 32, "0" * 16 + "1" * 16]) | \
+    st.text("0123456789abcdef", min_size=32, max_size=32)
+_any_ids = _hex_ids | st.sampled_from(["A" * 32, "x", "0" * 31, "0" * 33, "", " " + "0" * 31])
+
+
+@settings(max_examples=300, deadline=None)
+@given(left=st.sets(_any_ids, max_size=12), right=st.sets(_any_ids, max_size=12),
+       hex_only=st.booleans())
+def test_id_sets_intersect_like_python_sets(left: set[str], right: set[str],
+                                            hex_only: bool) -> None:
+    from jupyter_artifacts.store.idsets import IdSet
+
+    if hex_only:  # the numpy words, including ids that share their first 64 bits
+        left = {i for i in left if len(i) == 32 and i.strip("0123456789abcdef") == ""}
+        right = {i for i in right if len(i) == 32 and i.strip("0123456789abcdef") == ""}
+    sets = [IdSet.from_listing(",".join(ids), len(ids)) or IdSet.of(sorted(ids))
+            for ids in (left, right)]
+    both = sets[0].intersection(sets[1])
+    assert sorted(both.ids()) == sorted(left & right) and len(both) == len(left & right)
