@@ -122,6 +122,8 @@ def test_params_keep_the_typed_value_sql_compares(tmp_path: Path) -> None:
     rows = dict(store.catalog.read("SELECT key, typed_value FROM params"))
     assert rows == {"n": "three", "x": 0.5, "s": "0.5", "b": 1, "l": "[1,2]", "none": None}
     assert [r.name for r in store.search_runs("params.x = '0.5' and params.b = 1").runs] == ["t"]
+    store.create_run("u", params={"x": 10})  # 10 > 0.5 as numbers, not as text
+    assert [r.name for r in store.query_runs(order_by="params.x").runs] == ["u", "t"]
     store.close()
 
 
