@@ -21,8 +21,8 @@ from .records import Run, RunPage
 from .runs import hydrate, param_value
 
 MAX_CONDITIONS = 200  # far beyond a hand-written filter; keeps SQLite's expression limits away
-# Use the matching ids for a page when matches**2 <= this * (limit + offset) * runs (see
-# _membership: 20 probes cost what loading 4 ids does, give or take).
+# A page uses the matching ids when matches**2 <= this * (limit + offset) * runs: checking
+# a walked candidate's conditions costs about 5 times loading one id (see _membership).
 MEMBERSHIP_PAYS = 5
 
 
