@@ -114,7 +114,8 @@ def _list_run_ids(catalog: Catalog, table: str, cond: str, params: list[Any],
         rows = catalog.read(f"SELECT COUNT(*), group_concat(run_id) FROM {table} WHERE {cond}",
                             params)
     else:
-        rows = catalog.read(f"SELECT COUNT(*), group_concat(run_id) FROM ({select} LIMIT ?)",
+        rows = catalog.read(f"SELECT COUNT(*), group_concat(run_id) FROM ({select} LIMIT ?) "
+                            "AS listed",
                             [*params, limit])
     count, joined = int(rows[0][0]), rows[0][1]
     if 0 <= limit <= count:
