@@ -115,7 +115,7 @@ def main() -> None:
 
 def _explained(store: Store) -> list[tuple[str, float]]:
     """EXPLAIN ANALYZE's execution times of the page and count queries search runs."""
-    from jupyter_artifacts.store import search
+    from jupyter_artifacts.store import counts, search
     from jupyter_artifacts.store.dialect_pg import translate
 
     captured: list[tuple[str, list[object]]] = []
@@ -127,7 +127,7 @@ def _explained(store: Store) -> list[tuple[str, float]]:
         return original(sql, params, named)
 
     catalog.read = spy  # type: ignore[method-assign]
-    search._COUNTS.clear()
+    counts._COUNTS.clear()
     try:
         node, where, keys = search.prepare_runs(catalog, FILTER, [ORDER])
         search.run_page_rows(catalog, node, where, keys, 100, 0)

@@ -9,7 +9,7 @@ import uuid
 from _common import emit, median_of, scratch
 
 from jupyter_artifacts.store import Store
-from jupyter_artifacts.store.runs import insert_metrics
+from jupyter_artifacts.store.runs import INSERT_PARAM, insert_metrics
 
 RUNS = 100_000
 
@@ -25,7 +25,7 @@ def build(store: Store) -> None:
             [(rid, rng.choice(["train", "eval", "sweep"]), rng.choice(["ok", "ok", "ok", "failed"]),
               now - i, now - i + 5) for i, rid in enumerate(ids)],
         )
-        conn.executemany("INSERT INTO params VALUES (?,?,?)",
+        conn.executemany(INSERT_PARAM,
                          [(rid, key, str(rng.random())) for rid in ids for key in ("lr", "depth")])
         conn.executemany("INSERT INTO run_tags VALUES (?,?)",
                          [(rid, "sweep-7") for rid in ids if rng.random() < 0.3])

@@ -25,6 +25,7 @@ matplotlib.use("Agg")
 
 from jupyter_artifacts.graph import build_lineage
 from jupyter_artifacts.store import Store
+from jupyter_artifacts.store.runs import INSERT_PARAM
 from jupyter_artifacts.widgets import compare, panel
 from jupyter_artifacts.widgets.graph import lineage_svg
 
@@ -49,7 +50,7 @@ def fill_runs(store: Store, count: int) -> None:
     rows = [(uuid.uuid4().hex, f"sweep-{i % 97}", "ok", base + i, base + i + 5) for i in range(count)]
     with store.catalog.write() as conn:
         conn.executemany("INSERT INTO runs (id, name, status, started_at, ended_at) VALUES (?,?,?,?,?)", rows)
-        conn.executemany("INSERT INTO params VALUES (?,?,?)", [(r[0], "lr", "0.01") for r in rows])
+        conn.executemany(INSERT_PARAM, [(r[0], "lr", "0.01") for r in rows])
 
 
 def fill_curves(store: Store, runs: int, steps: int, keys: tuple[str, ...]) -> list[str]:

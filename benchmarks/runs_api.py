@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 
 from jupyter_artifacts.store import ENV_VAR, Store
-from jupyter_artifacts.store.runs import insert_metrics
+from jupyter_artifacts.store.runs import INSERT_PARAM, insert_metrics
 
 QUERIES = [
     "runs?limit=200",
@@ -57,7 +57,7 @@ def fill(root: Path, count: int) -> None:
         conn.executemany(
             "INSERT INTO runs (id, name, status, started_at, ended_at, notebook_path, code) "
             "VALUES (?,?,?,?,?,?,?)", runs)
-        conn.executemany("INSERT INTO params VALUES (?,?,?)", params)
+        conn.executemany(INSERT_PARAM, params)
         conn.executemany("INSERT INTO run_tags VALUES (?,?)", tags)
         insert_metrics(conn, metrics)
     store.close()

@@ -30,7 +30,7 @@ from typing import Any
 #: Primary keys and other columns of the tables written with ``INSERT OR REPLACE``.
 REPLACE_KEYS = {
     "meta": (("key",), ("value",)),
-    "params": (("run_id", "key"), ("value",)),
+    "params": (("run_id", "key"), ("value", "typed_value")),
     "aliases": (("name", "alias"), ("version_id",)),
     "fingerprints": (("codec", "fingerprint"), ("oid",)),
 }

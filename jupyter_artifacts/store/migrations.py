@@ -209,6 +209,44 @@ def _covering_indexes(conn: Connection) -> None:
     )
 
 
+def _typed_param_values(conn: Connection) -> None:
+    # A param's value as SQL compares it (json_extract(value, '$'): a number, text or NULL),
+    # stored once at write time. SQLite cannot read an expression index as a covering index,
+    # so each match of params_key_value cost a row lookup (1 us) and every condition parsed
+    # JSON; (key, typed_value, run_id) lists a condition's runs from the index alone. No
+    # declared type: the column keeps whatever json_extract gives (numbers sort before text).
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        # There the value is jsonb (dialect_pg's json_extract), compared by its operators.
+        _run_script(conn,
+            """
+            ALTER TABLE params ADD COLUMN typed_value jsonb;
+            UPDATE params SET typed_value = json_extract(value, '$');
+            CREATE INDEX params_key_typed ON params(key, typed_value, run_id);
+            DROP INDEX params_key_value
+            """
+        )
+        return
+    # The table is copied in key order rather than updated in place: widening every row of
+    # a WITHOUT ROWID table splits its pages (11 s against 4 s for 1,000,000 params).
+    _run_script(conn,
+        """
+        CREATE TABLE params_typed (
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            typed_value,
+            PRIMARY KEY (run_id, key)
+        ) WITHOUT ROWID;
+        INSERT INTO params_typed
+            SELECT run_id, key, value, json_extract(value, '$') FROM params ORDER BY run_id, key;
+        DROP TABLE params;
+        ALTER TABLE params_typed RENAME TO params;
+        CREATE INDEX params_key_run ON params(key, run_id, value);
+        CREATE INDEX params_key_typed ON params(key, typed_value, run_id)
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "metric summaries for fast metric-ordered search", _metric_summaries),
@@ -216,6 +254,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "record the writer (host, pid) and heartbeat of each run", _run_writer),
     Migration(5, "covering (key, run_id, value) indexes on params and metric summaries",
               _covering_indexes),
+    Migration(6, "params keep their typed value in an indexed column", _typed_param_values),
 ]
 LATEST = MIGRATIONS[-1].version
 

@@ -43,6 +43,7 @@ from . import keys as _keys
 from . import liveness
 from .catalog import Catalog
 from .filters import Comparison, Literal, Node
+from .runs import param_value
 
 SQL = tuple[str, list[Any]]
 NUMERIC_TEXT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
@@ -137,6 +138,7 @@ class Compiler:
         self.membership = membership
         self.run_id = run_id  # what keyed conditions probe with: r.id, or o.run_id in a join
         self.uses_run_row = False  # whether a condition reads a column of runs r
+        self.param_value = param_value(catalog)  # a params row's typed value
 
     def runs(self, node: Node | None) -> SQL:
         return self._bool(node, self.run_atom)
@@ -217,8 +219,8 @@ class Compiler:
 
     def _param_key_condition(self, cmp: Comparison, key: str) -> SQL:
         self._known(cmp, "param", key)
-        # The same expression as the params_key_value index, so SQLite walks it.
-        cond, values = self._param_condition(cmp, "json_extract(value, '$')")
+        # The typed value's (key, typed_value, run_id) index lists the matches by itself.
+        cond, values = self._param_condition(cmp, self.param_value)
         return f"key = ? AND {cond}", [key, *values]
 
     def _param_condition(self, cmp: Comparison, value: str) -> SQL:

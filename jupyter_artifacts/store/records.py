@@ -96,7 +96,8 @@ class Run:
     def from_row(cls, row: sqlite3.Row) -> Run:
         dirty = row["git_dirty"]
         # A catalog older than migration 4 opened read-only has no writer columns.
-        writer = {k: row[k] for k in ("host", "pid", "heartbeat_at", "process_start") if k in row.keys()}  # noqa: SIM118
+        names = row.keys()  # once: it builds a new list on each call
+        writer = {k: row[k] for k in ("host", "pid", "heartbeat_at", "process_start") if k in names}
         return cls(
             id=row["id"], number=row["number"], name=row["name"], status=row["status"],
             started_at=row["started_at"], ended_at=row["ended_at"],

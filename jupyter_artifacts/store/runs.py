@@ -20,12 +20,26 @@ RUN_COLUMNS = (
 _KEY_RE = re.compile(r"^[A-Za-z0-9_.\-/ :]+$")
 
 
+# A param row with its typed value (migration 6): what SQL compares, computed by SQL itself
+# so that it is exactly what json_extract(value, '$') gives.
+INSERT_PARAM = ("INSERT OR REPLACE INTO params (run_id, key, value, typed_value) "
+                "VALUES (?1, ?2, ?3, json_extract(?3, '$'))")
+
+
+def param_value(catalog: Catalog, alias: str = "") -> str:
+    """The SQL of a param row's typed value (``alias`` is ``"o."``, or empty): its column,
+    or the same from the JSON on an older catalog opened read-only (before migration 6)."""
+    if catalog.scalar("SELECT 1 FROM sqlite_master WHERE name = 'params_key_typed'"):
+        return f"{alias}typed_value"
+    return f"json_extract({alias}value, '$')"
+
+
 # Sorting by a metric or a param: the runs that have the key come first, in its order;
 # the runs without it follow, newest first. Each source: (table, value expression).
 _KEYED = {
     "metrics": ("metric_summaries", "o.last"),
-    # Params are JSON text; json_extract makes numbers sort as numbers (and is indexed).
-    "params": ("params", "json_extract(o.value, '$')"),
+    # Params are JSON text; their typed value sorts numbers as numbers (see param_value).
+    "params": ("params", ""),
 }
 
 
@@ -55,6 +69,7 @@ def _page(catalog: Catalog, sql: str, params: list[Any], limit: int | None, offs
 def _keyed_page(catalog: Catalog, order_by: str, descending: bool, where: list[str],
                 params: list[Any], limit: int | None, offset: int) -> list[Any]:
     table, value, key = _keyed_order(order_by)
+    value = value or param_value(catalog, "o.")
     direction = "DESC" if descending else "ASC"
     join = f"JOIN {table} o ON o.run_id = r.id AND o.key = ?"
     where_sql = ("WHERE " + " AND ".join(where)) if where else ""
@@ -148,10 +163,11 @@ def hydrate(catalog: Catalog, runs: list[Run]) -> None:
     keys = list(by_id)
     for row in catalog.query(f"SELECT run_id, tag FROM run_tags WHERE run_id IN ({marks})", keys):
         by_id[row[0]].tags.append(row[1])
-    for row in catalog.query(
-        f"SELECT run_id, key, value FROM params WHERE run_id IN ({marks})", keys
-    ):
-        by_id[row[0]].params[row[1]] = json.loads(row[2])
+    rows = catalog.query(f"SELECT run_id, key, value FROM params WHERE run_id IN ({marks})", keys)
+    # One parse of all the values (each is a whole JSON text) instead of one call per value.
+    values = json.loads("[" + ",".join([row[2] for row in rows]) + "]")
+    for row, value in zip(rows, values, strict=True):
+        by_id[row[0]].params[row[1]] = value
     for row in catalog.query(
         f"SELECT run_id, key, last FROM metric_summaries WHERE run_id IN ({marks})", keys
     ):

@@ -225,7 +225,7 @@ class Store:
 
     def log_params(self, run_id: str, params: dict[str, Any]) -> None:
         with self.catalog.write() as conn:
-            conn.executemany("INSERT OR REPLACE INTO params VALUES (?,?,?)",
+            conn.executemany(_runs.INSERT_PARAM,
                              [(run_id, str(k), _json(v)) for k, v in params.items()])
 
     def log_metrics(self, rows: Sequence[tuple[str, str, int | None, float, float]],

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy
 
+from . import keys as _keys
 from . import liveness
 from .catalog import Catalog
 from .search import count_runs, guarded, prepare_runs, run_page_rows
@@ -59,11 +61,7 @@ def run_table(catalog: Catalog, filter: str | None = None,
                              for run_id, status in zip(ids, columns["status"], strict=True)]
     page = json.dumps(ids)
     full = len(ids) == int(catalog.read("SELECT COUNT(*) FROM runs")[0][0])
-    # The join seeks the (run_id, tag) primary key, so each run's tags come sorted.
-    tags = catalog.read(PAGE + "SELECT COALESCE(group_concat(t.tag, ','), '') FROM page "
-                        "LEFT JOIN run_tags t ON t.run_id = page.id GROUP BY page.pos "
-                        "ORDER BY page.pos", [page])
-    columns["tags"] = [row[0] for row in tags]
+    columns["tags"] = _tags(catalog, ids, page, full)
     if not catalog.scalar("SELECT 1 FROM sqlite_master WHERE name = 'params_key_run'"):
         _add_keyed_columns_slowly(catalog, columns, page)
         return RunTable(columns, total)
@@ -78,6 +76,22 @@ def run_table(catalog: Catalog, filter: str | None = None,
         column[spread.positions(METRICS, key, count)] = values
         columns[f"metrics.{key}"] = column
     return RunTable(columns, total)
+
+
+def _tags(catalog: Catalog, ids: list[str], page: str, full: bool) -> list[str]:
+    """Each run's tags, sorted and joined by commas ('' for none), in page order.
+
+    Both ways walk the (run_id, tag) primary key, so each run's tags come sorted. All the
+    runs: only those with tags are read (no join of every run against run_tags).
+    """
+    if full:
+        tagged = dict(catalog.read("SELECT run_id, group_concat(tag, ',') FROM run_tags "
+                                   "GROUP BY run_id"))
+        return [tagged.get(run_id, "") for run_id in ids]
+    tags = catalog.read(PAGE + "SELECT COALESCE(group_concat(t.tag, ','), '') FROM page "
+                        "LEFT JOIN run_tags t ON t.run_id = page.id GROUP BY page.pos "
+                        "ORDER BY page.pos", [page])
+    return [row[0] for row in tags]
 
 
 def _add_keyed_columns_slowly(catalog: Catalog, columns: dict[str, Any], page: str) -> None:
@@ -119,13 +133,21 @@ def _metrics_by_key(catalog: Catalog, page: str,
                     full: bool) -> list[tuple[str, int, Any]]:
     """As :func:`_by_key` for metrics' last values, read as floats in one flat array: a
     float's text form would need 17 digits to read back exactly, and parsing costs more."""
-    where, params = ("", []) if full else (
-        " WHERE run_id IN (SELECT value FROM json_each(?))", [page])
+    # A NaN last value is stored as the text 'NaN', which numpy reads as NaN. fromiter over
+    # the rows: numpy.array would first inspect the list of 1-tuples as a nested sequence.
+    if full:  # a key at a time: the key range of the index is read once, with no count pass
+        out = []
+        for key in _keys.distinct(catalog, "metric_summaries", "key"):
+            rows = catalog.read(f"SELECT last FROM {METRICS} WHERE key = ? ORDER BY run_id",
+                                [key])
+            out.append((key, len(rows), numpy.fromiter(chain.from_iterable(rows), float,
+                                                       len(rows))))
+        return out
+    where = " WHERE run_id IN (SELECT value FROM json_each(?))"
     counts = catalog.read(f"SELECT key, COUNT(*) FROM {METRICS}{where} GROUP BY key "
-                          "ORDER BY key", params)
-    # A NaN last value is stored as the text 'NaN', which numpy reads as NaN.
-    flat = numpy.array(catalog.read(f"SELECT last FROM {METRICS}{where} ORDER BY key, run_id",
-                                    params), dtype=float).ravel()
+                          "ORDER BY key", [page])
+    rows = catalog.read(f"SELECT last FROM {METRICS}{where} ORDER BY key, run_id", [page])
+    flat = numpy.fromiter(chain.from_iterable(rows), float, len(rows))
     out, start = [], 0
     for key, count in counts:
         out.append((key, count, flat[start:start + count]))

@@ -179,7 +179,7 @@ def test_the_read_only_session_refuses_writes(pg_url: str, tmp_path: Path) -> No
 
 
 def test_a_repeated_search_reuses_its_count(pg_url: str, tmp_path: Path) -> None:
-    from jupyter_artifacts.store import search
+    from jupyter_artifacts.store import counts
 
     store = Store.open(tmp_path / "a", catalog=pg_url)
     store.create_run("one", params={"p": 1})
@@ -192,7 +192,7 @@ def test_a_repeated_search_reuses_its_count(pg_url: str, tmp_path: Path) -> None
         return read(sql, params, named)
 
     store.catalog.read = spy  # type: ignore[method-assign]
-    search._COUNTS.clear()
+    counts._COUNTS.clear()
     for _ in range(3):  # reads change nothing: the remembered total stays valid
         assert store.search_runs("params.p = 1").total == 1
     assert len(counted) == 1

@@ -164,8 +164,8 @@ def test_a_reader_upgrades_an_older_valid_schema_only(tmp_path: Path) -> None:
     root = tmp_path / ".artifacts"
     _saved_store(root).close()
     conn = sqlite3.connect(root / "catalog.sqlite")
-    conn.execute("DROP INDEX params_key_value")
-    conn.execute("DELETE FROM migrations WHERE version = 3")
+    conn.execute("DROP INDEX params_key_run")
+    conn.execute("DELETE FROM migrations WHERE version = 5")
     conn.commit()
     conn.close()
     store = Store.open(root, readonly=True)  # an upgraded package reading its old store

@@ -39,6 +39,15 @@ def test_old_schema_is_migrated_without_loss(tmp_path: Path) -> None:
     page = store.query_runs(order_by="metrics.acc")
     assert [r.name for r in page.runs] == ["second", "first", "third"]  # 0.95, 0.7, 0.1
     assert page.runs[1].params == {"lr": 0.1}
+    # Migration 6 copied the params with their typed value, indexed, and kept the cascade.
+    assert store.catalog.read("SELECT typed_value FROM params ORDER BY run_id") == [
+        (0.1,), (0.2,), (0.3,)]
+    assert [r.name for r in store.search_runs("params.lr >= 0.2", order_by=["params.lr"]).runs] \
+        == ["second", "third"]
+    names = {r[0] for r in store.catalog.read("SELECT name FROM sqlite_master")}
+    assert {"params_key_run", "params_key_typed"} <= names and "params_key_value" not in names
+    assert "CASCADE" in store.catalog.scalar(
+        "SELECT sql FROM sqlite_master WHERE name = 'params'")
     summary = store.metric_summary("a" * 32)["acc"]
     assert (summary["last"], summary["last_step"], summary["count"]) == (0.7, 2, 3)
     assert (summary["min"], summary["step_min"], summary["max"], summary["step_max"]) == (0.5, 0, 0.9, 1)
