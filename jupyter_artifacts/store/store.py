@@ -23,7 +23,7 @@ from .config import read_config, write_config
 from .discovery import find_store_dir, resolve_store_dir
 from .objects import ObjectStore
 from .records import ArtifactVersion, Run, RunPage
-from .validate import check_tags
+from .validate import check_tags, value_json
 
 CATALOG_NAME = "catalog.sqlite"
 RUN_STATUSES = ("running", "ok", "failed", "interrupted")
@@ -226,7 +226,7 @@ class Store:
     def log_params(self, run_id: str, params: dict[str, Any]) -> None:
         with self.catalog.write() as conn:
             conn.executemany(_runs.INSERT_PARAM,
-                             [(run_id, str(k), _json(v)) for k, v in params.items()])
+                             [(run_id, str(k), value_json(v)) for k, v in params.items()])
 
     def log_metrics(self, rows: Sequence[tuple[str, str, int | None, float, float]],
                     heartbeat: str | None = None) -> None:

@@ -7,6 +7,7 @@ that passed it, never a failure later inside a batched write.
 from __future__ import annotations
 
 import json
+import math
 import numbers
 from collections.abc import Iterable
 from typing import Any
@@ -88,9 +89,28 @@ def check_tags(tags: Iterable[str] | str | None) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities (not JSON) as their names: ``"nan"``, ``"inf"``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def value_json(value: Any) -> str:
+    """A param's value as strict JSON (the catalog's JSON functions reject ``NaN``)."""
+    try:
+        return json.dumps(value, sort_keys=True, default=str, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), sort_keys=True, default=str, allow_nan=False)
+
+
 def param_json(key: str, value: Any) -> str:
     """A JSON-safe param value encoded, refused when longer than ``MAX_PARAM`` characters."""
-    text = json.dumps(value, sort_keys=True, default=str)
+    text = value_json(value)
     if len(text) > MAX_PARAM:
         raise InvalidValueError(
             f"param {key!r} is {len(text):,} characters as JSON; params are limited to "

@@ -388,3 +388,14 @@ def test_the_runs_table_of_a_catalog_without_the_covering_indexes(tmp_path: Path
                     assert list(got[name]) == list(column), name
     finally:
         old.close()
+
+
+def test_non_finite_params_are_kept_by_name_and_searchable(store: Store) -> None:
+    """NaN is not JSON: it used to reach the catalog's JSON functions as ``NaN`` and fail
+    with a raw "malformed JSON" error. It is kept as its name, as MLflow keeps params."""
+    run = store.create_run("nan-param")
+    store.log_params(run.id, {"x": float("nan"), "limits": [float("-inf"), 1.0], "ok": 0.5})
+    found = store.search_runs("params.x = 'nan'").runs
+    assert [r.id for r in found] == [run.id]
+    params = found[0].params
+    assert params["x"] == "nan" and params["limits"] == ["-inf", 1.0] and params["ok"] == 0.5
