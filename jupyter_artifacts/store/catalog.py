@@ -49,6 +49,9 @@ class Catalog(abc.ABC):
     notice: str | None = None
     #: Where the catalog is, for messages (a path, or a URL without any password).
     where: str = ""
+    #: Errors meaning "this query could not run" (too complex, out of range, cancelled),
+    #: as opposed to a broken store: a search reports them as a bad filter.
+    query_errors: tuple[type[Exception], ...] = ()
 
     @abc.abstractmethod
     def close(self) -> None:

@@ -97,6 +97,8 @@ class PgConnection:
     """What ``Catalog.write()`` yields: ``execute`` / ``executemany`` taking SQLite's SQL."""
 
     dialect = POSTGRESQL
+    query_errors = (psycopg.errors.DataError, psycopg.errors.ProgramLimitExceeded,
+                    psycopg.errors.QueryCanceled)
     native_nan = True  # a float column holds NaN itself (SQLite needs the text 'NaN')
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:

@@ -92,6 +92,8 @@ class SQLiteCatalog(Catalog):
     one is read with a :class:`NewerSchemaWarning` and refused to writers.
     """
 
+    query_errors = (sqlite3.OperationalError,)
+
     def __init__(self, path: Path, *, readonly: bool = False,
                  tmp_dir: Path | None = None) -> None:
         self.path = Path(path)

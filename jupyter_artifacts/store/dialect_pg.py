@@ -122,6 +122,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(a), b) for a, b in [
     (r"\bMAX\(s\.max, excluded\.max\)", "GREATEST(s.max, excluded.max)"),
     (r"\b((?:o\.)?last) < ''", r"\1 < 'NaN'::float8"),
     (r"(<|>=) ''(?!::)", r"\1 ''::text"),
+    # SQLite's LIKE has no escape character; PostgreSQL's is a backslash unless told.
+    (r" LIKE \?(?! ESCAPE)", " ILIKE ? ESCAPE ''"),
     (r" LIKE ", " ILIKE "),
     (r" GLOB \?", " LIKE ?" + _GLOB_MARK),
     (r"\bjson_each\(", "ja_json_each("),

@@ -207,14 +207,16 @@ def prepare_runs(catalog: Catalog, filter: str | None, order_by: Sequence[str] |
 
 
 def guarded(fn: Any) -> Any:
-    """Report a query SQLite refuses (too complex, interrupted) as a FilterError."""
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    """Report a query the catalog refuses (too complex, out of range, interrupted) as a
+    FilterError; a locked or failing store stays what it is."""
+    def wrapper(catalog: Catalog, *args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "disk" in str(exc):
+            return fn(catalog, *args, **kwargs)
+        except catalog.query_errors as exc:
+            if isinstance(exc, sqlite3.OperationalError) and (
+                    "locked" in str(exc) or "disk" in str(exc)):
                 raise
-            raise FilterError(f"the filter could not run: {exc}") from None
+            raise FilterError(f"the filter could not run: {str(exc).splitlines()[0]}") from None
     wrapper.__doc__ = fn.__doc__
     wrapper.__name__ = fn.__name__
     return wrapper

@@ -399,3 +399,14 @@ def test_non_finite_params_are_kept_by_name_and_searchable(store: Store) -> None
     assert [r.id for r in found] == [run.id]
     params = found[0].params
     assert params["x"] == "nan" and params["limits"] == ["-inf", 1.0] and params["ok"] == 0.5
+
+
+@pytest.mark.parametrize("op", ["LIKE", "ILIKE"])
+def test_a_backslash_in_a_pattern_is_a_plain_character_on_both(store: Store, op: str) -> None:
+    """SQLite's LIKE has no escape character; PostgreSQL's is a backslash, and a pattern
+    ending in one was a raw driver error there ("must not end with escape character")."""
+    run = store.create_run("paths", params={"dir": "C:\\data\\"})
+    other = store.create_run("other", params={"dir": "C:/data/"})
+    assert [r.id for r in store.search_runs(f"params.dir {op} '%\\'").runs] == [run.id]
+    assert [r.id for r in store.search_runs(f"params.dir {op} 'C:\\d%'").runs] == [run.id]
+    assert other.id in [r.id for r in store.search_runs(f"params.dir {op} 'C:%'").runs]
