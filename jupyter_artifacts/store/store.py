@@ -21,7 +21,8 @@ from . import table as _table
 from .catalog import open_catalog
 from .config import read_config, write_config
 from .discovery import find_store_dir, resolve_store_dir
-from .objects import ObjectStore
+from .objects import LocalObjectStore
+from .objectstore import ObjectStore
 from .records import ArtifactVersion, Run, RunPage
 from .validate import check_tags, value_json
 
@@ -73,8 +74,8 @@ class Store:
             # The catalog first: wrong credentials or a server down leave nothing behind.
             self.catalog = open_catalog(url, readonly=readonly)
             try:
-                self.objects = ObjectStore(Path(config.objects) if config.objects else self.root,
-                                           readonly=readonly)
+                self.objects: ObjectStore = LocalObjectStore(
+                    Path(config.objects) if config.objects else self.root, readonly=readonly)
             except BaseException:
                 self.catalog.close()
                 raise
@@ -84,7 +85,7 @@ class Store:
             # object look unreferenced (and gc would delete them all).
             raise StoreError(f"the store at {self.root} has objects but no {CATALOG_NAME}: "
                              "its catalog is missing; restore it from a backup")
-        self.objects = ObjectStore(self.root, readonly=readonly)
+        self.objects = LocalObjectStore(self.root, readonly=readonly)
         self.catalog = open_catalog(self.root / CATALOG_NAME, readonly=readonly,
                                     tmp_dir=self.objects.tmp_dir)
 
