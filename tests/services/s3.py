@@ -168,3 +168,22 @@ def s3_bucket(s3_env: S3Server) -> str:
 def s3_url(s3_bucket: str) -> str:
     """An objects location in this test's bucket."""
     return f"s3://{s3_bucket}/team"
+
+
+@pytest.fixture
+def helper_with_s3_env(s3_env: S3Server) -> Iterator[None]:
+    """The kernel's helper process (SVGs, background saves) restarted before and after the
+    test, so it inherits this test's AWS variables as a user's would at kernel start."""
+    from jupyter_artifacts.codecs import figures
+    from jupyter_artifacts.codecs.background import wait_pending
+
+    def stop() -> None:
+        proc = figures.helper()._proc
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    stop()
+    yield
+    wait_pending()
+    stop()

@@ -205,3 +205,16 @@ def test_an_unreachable_endpoint_gives_one_clear_line(s3_url: str, tmp_path: Pat
         Store.open(tmp_path / "s", objects=s3_url)
     assert f"127.0.0.1:{port}" in str(info.value) and "\n" not in str(info.value)
     assert not (tmp_path / "s").exists()
+
+
+def test_re_using_an_old_object_refreshes_its_age_so_gc_spares_it(
+        objects: S3ObjectStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_artifacts.store import s3objects
+
+    oid, _, _ = objects.put_bytes(b"re-used by another save")
+    before = objects.mtime(oid)
+    time.sleep(1.1)  # S3 keeps LastModified to the second
+    monkeypatch.setattr(s3objects, "TOUCH_AFTER", 0.0)  # as if it were older than that
+    assert objects.put_bytes(b"re-used by another save")[2] is False
+    assert objects.mtime(oid) > before
+    assert objects.delete_if_idle(oid, before + 0.5) is None
