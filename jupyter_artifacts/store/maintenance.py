@@ -9,9 +9,11 @@ live object, because then "unreferenced" would mean "lost".
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ArtifactsError, CorruptObjectError, StoreError
@@ -139,6 +141,15 @@ def _lost_catalog(store: Store, stats: Iterable[ObjectStat]) -> str | None:
     return None
 
 
+def catalog_identity(store: Store) -> str:
+    """Which catalog this is, as gc's claim on a shared object area records it (no secret:
+    a catalog URL is checked for one when it is configured)."""
+    url = getattr(store.catalog, "url", None)
+    if isinstance(url, str) and url:
+        return url
+    return f"sqlite://{socket.gethostname()}{Path(store.root).resolve() / 'catalog.sqlite'}"
+
+
 def gc(store: Store, dry_run: bool = False) -> GcReport:
     """Delete old objects no version references and abandoned temp files.
 
@@ -147,6 +158,10 @@ def gc(store: Store, dry_run: bool = False) -> GcReport:
     object is moved aside before its age is re-checked, so a save that re-uses an object
     (touching it) while gc runs never ends up pointing at a deleted one.
     """
+    if other := store.objects.gc_owner(catalog_identity(store), claim=not dry_run):
+        # Another catalog's references are invisible from here: its objects would look unused.
+        raise StoreError(f"gc refused: the objects at {store.objects.url} are collected by "
+                         f"another catalog ({other}); run gc there")
     if blockers := gc_blockers(store):
         first = blockers[0].removesuffix("; run jupyter-artifacts verify")
         raise StoreError(f"gc refused: {first}"

@@ -135,15 +135,15 @@ class ObjectStore(ABC):
         for stat in self.iter_stats():
             yield stat.oid
 
+    @abstractmethod
     def mtime(self, oid: str) -> float:
-        """When the object was last written or touched (gc's age)."""
-        check_oid(oid)
-        for stat in self.iter_stats():
-            if stat.oid == oid:
-                return stat.mtime
-        from .verified import missing
+        """When the object was last written or touched (gc's age); NotFoundError if absent."""
 
-        raise missing(oid)
+    def gc_owner(self, owner: str, *, claim: bool = True) -> str | None:
+        """The other catalog that collects this object area, if not ``owner`` (then gc must
+        not run from ``owner``: it cannot see that catalog's references). With ``claim``,
+        an unclaimed area is claimed for ``owner``. A local folder has one catalog."""
+        return None
 
     def strays(self) -> Iterator[str]:
         """One line per entry in the object area that is not an object (verify reports them)."""

@@ -33,6 +33,7 @@ from .readcache import ReadCache, default_cache_dir
 from .s3access import (
     BuffersReader,
     S3Location,
+    is_missing,
     make_client,
     s3_errors,
     transfer_config,
@@ -246,6 +247,27 @@ class S3ObjectStore(ObjectStore):
         for item in self._list():
             if oid := self._oid_of(item["Key"][start:]):
                 yield ObjectStat(oid, int(item["Size"]), item["LastModified"].timestamp())
+
+    def gc_owner(self, owner: str, *, claim: bool = True) -> str | None:
+        """The catalog named in ``<prefix>/gc-owner`` if it is not ``owner``; the first gc
+        writes it. Several catalogs may share a bucket's objects (local stores pointing at
+        the team's objects), but only one may delete from it."""
+        key = f"{self.location.prefix}/gc-owner" if self.location.prefix else "gc-owner"
+        with self._errors("reading gc-owner"):
+            try:
+                body = self.client.get_object(Bucket=self.location.bucket, Key=key)["Body"]
+                current: str | None = body.read().decode(errors="replace")
+            except Exception as exc:
+                if not is_missing(exc):
+                    raise
+                current = None
+        if current is None:
+            if claim:
+                with self._errors("writing gc-owner"):
+                    self.client.put_object(Bucket=self.location.bucket, Key=key,
+                                           Body=owner.encode())
+            return None
+        return None if current == owner else current
 
     def strays(self) -> Iterator[str]:
         start = len(self.location.objects_prefix)

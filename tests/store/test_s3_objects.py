@@ -146,7 +146,8 @@ def test_verify_and_gc_work_through_the_interface(s3_store: Store, s3_env: S3Ser
     assert s3_store.gc().removed_objects == []  # younger than the grace period
     monkeypatch.setattr(maintenance_module, "GRACE_SECONDS", -5.0)
     assert s3_store.gc().removed_objects == [orphan]
-    assert sorted(keys(s3_env, s3_bucket)) == [f"team/objects/{kept[:2]}/{kept[2:]}"]
+    assert sorted(keys(s3_env, s3_bucket)) == ["team/gc-owner",
+                                               f"team/objects/{kept[:2]}/{kept[2:]}"]
 
 
 def test_gc_spares_an_object_touched_after_it_was_listed(objects: S3ObjectStore) -> None:
@@ -218,3 +219,19 @@ def test_re_using_an_old_object_refreshes_its_age_so_gc_spares_it(
     assert objects.put_bytes(b"re-used by another save")[2] is False
     assert objects.mtime(oid) > before
     assert objects.delete_if_idle(oid, before + 0.5) is None
+
+
+def test_only_one_catalog_may_collect_a_shared_object_area(s3_url: str, tmp_path: Path) -> None:
+    team = Store.open(tmp_path / "team", objects=s3_url)
+    laptop = Store.open(tmp_path / "laptop", objects=s3_url)  # its own catalog, same objects
+    oid, size, _ = laptop.objects.put_bytes(b"only the laptop's catalog knows this")
+    laptop.add_version("mine", oid=oid, kind="dataset", media_type="text/plain",
+                       codec="bytes", size=size)
+    team.gc()  # the first gc claims the area for its catalog
+    with pytest.raises(StoreError, match="collected by another catalog"):
+        laptop.gc(dry_run=True)
+    with pytest.raises(StoreError, match="collected by another catalog"):
+        laptop.gc()
+    assert team.gc().removed_objects == []  # and the owner's gc still runs
+    team.close()
+    laptop.close()
