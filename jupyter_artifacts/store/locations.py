@@ -1,14 +1,13 @@
-"""Where a store's parts live: the optional ``store.json`` in a store folder.
-
-A team store folder may hold a small ``store.json``::
+"""Where a store's objects live: ``objects=``, ``$JUPYTER_ARTIFACTS_OBJECTS`` or the
+``objects`` key of the store folder's ``store.json``::
 
     {"objects": "s3://bucket/prefix", "catalog": "postgresql://host/db"}
 
-Each key is optional (absent: the local folder's own ``objects/`` or ``catalog.sqlite``).
-Only locations are written here, never a secret: credentials come the standard ways
-(``AWS_*`` variables or profiles for S3, ``PG*`` variables or ``.pgpass`` for PostgreSQL),
-and a URL with a password or a key in it is refused, so it never lands in a file people
-copy and share.
+(the catalog side reads ``catalog``; once both are on main, :func:`load_store_config`
+and the catalog's ``read_config`` in ``config.py`` are one loader). Only locations are
+written there, never a secret: credentials come the standard ways (``AWS_*`` variables or
+profiles for S3, ``PG*`` variables or ``.pgpass`` for PostgreSQL), and a location with a
+password or a key in it is refused, so it never lands in a file people copy and share.
 """
 
 from __future__ import annotations
@@ -48,8 +47,8 @@ def check_no_secret(url: str, what: str = "URL") -> str:
 def load_store_config(root: Path) -> dict[str, str]:
     """The locations ``root/store.json`` names (empty when there is no such file).
 
-    Raises :class:`StoreError` (one line) on a file that is not a JSON object of
-    strings under the known keys, or that holds a secret.
+    Raises :class:`StoreError` (one line) on a file that is not a JSON object, whose
+    ``catalog`` or ``objects`` is not a string, or holds a secret.
     """
     path = Path(root) / CONFIG_NAME
     try:
@@ -67,7 +66,7 @@ def load_store_config(root: Path) -> dict[str, str]:
     config: dict[str, str] = {}
     for key, value in data.items():
         if key not in KEYS:
-            raise StoreError(f"{path}: unknown key {key!r} (known: {', '.join(KEYS)})")
+            continue  # another part's setting: not ours to judge
         if not isinstance(value, str) or not value:
             raise StoreError(f"{path}: {key!r} must be a non-empty string")
         config[key] = check_no_secret(value, f"{key} location in {CONFIG_NAME}")
