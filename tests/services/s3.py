@@ -154,8 +154,10 @@ def _bucket_works(server: S3Server) -> bool:
 
 
 @pytest.fixture
-def s3_env(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
-    """The AWS variables set for this test (as a user would), and no stray profile."""
+def s3_env(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> S3Server:
+    """The AWS variables set for this test (as a user would), no stray profile, and the
+    read-only stores' cache in the test's folder, not the user's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
                  "AWS_ENDPOINT_URL_S3", "JUPYTER_ARTIFACTS_OBJECTS", "JUPYTER_ARTIFACTS_CACHE"):
         monkeypatch.delenv(name, raising=False)

@@ -235,3 +235,20 @@ def test_only_one_catalog_may_collect_a_shared_object_area(s3_url: str, tmp_path
     assert team.gc().removed_objects == []  # and the owner's gc still runs
     team.close()
     laptop.close()
+
+
+def test_a_team_store_with_a_postgresql_catalog_and_s3_objects(
+        pg_url: str, s3_url: str, tmp_path: Path) -> None:
+    root = tmp_path / "team"
+    root.mkdir()
+    (root / "store.json").write_text(json.dumps({"catalog": pg_url, "objects": s3_url}))
+    store = Store.open(root)
+    assert isinstance(store.objects, S3ObjectStore)
+    oid, size, _ = store.objects.put_bytes(b"on the team store")
+    store.add_version("shared", oid=oid, kind="dataset", media_type="text/plain",
+                      codec="bytes", size=size)
+    store.close()
+    reader = Store.open(root, readonly=True)
+    assert reader.objects.read_bytes(reader.resolve("shared").oid) == b"on the team store"
+    assert reader.verify().ok and not (root / "objects").exists()
+    reader.close()
