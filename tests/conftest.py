@@ -11,8 +11,9 @@ from jupyter_artifacts import tracking
 from jupyter_artifacts.store import ENV_VAR, Store
 from tests.services.postgres import PostgresServer, running_postgres
 
-# pytest reads `pytest_plugins` only in the top conftest: tests/server uses jp_fetch & co.
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+# pytest reads `pytest_plugins` only in the top conftest: tests/server uses jp_fetch & co.,
+# tests/services the real servers (S3) that team-store tests run against.
+pytest_plugins = ["pytest_jupyter.jupyter_server", "tests.services.s3"]
 
 
 @pytest.fixture(autouse=True)

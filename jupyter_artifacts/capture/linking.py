@@ -169,8 +169,8 @@ class VersionLinker:
             except Exception:  # not picklable (a lambda inside): serialise here instead
                 result.set_result(save())
                 return
-            job = {"job": "save", "store": str(self.store.root), "name": name, "kind": kind,
-                   "run_id": run_id}
+            job = {"job": "save", "store": str(self.store.root), "objects": self.store.objects.url,
+                   "name": name, "kind": kind, "run_id": run_id}
             answer = helper().hand_over(job, payload)
             background.track(answer, detached=True)
 

@@ -125,7 +125,8 @@ def _attach_svg(store: Store, version: ArtifactVersion, payload: bytes | Any | N
         store.set_version_object(version.id, "svg", oid, size)
         return
     try:
-        answer = _worker.hand_over({"job": "svg", "store": str(store.root), "version": version.id},
+        answer = _worker.hand_over({"job": "svg", "store": str(store.root),
+                                    "objects": store.objects.url, "version": version.id},
                                    payload)  # type: ignore[arg-type]
     except RuntimeError as exc:
         _log.warning("jupyter-artifacts: no SVG for %s (%s)", version.ref, exc)

@@ -92,13 +92,13 @@ def _read_frame(stream: IO[bytes]) -> bytes:
 
 
 # -- the helper process --------------------------------------------------------------
-def _run_job(header: dict[str, Any], payload: bytes, stores: dict[str, Any]) -> dict[str, Any]:
+def _run_job(header: dict[str, Any], payload: bytes, stores: dict[Any, Any]) -> dict[str, Any]:
     from ..store import Store
 
-    root = header["store"]
-    if root not in stores:
-        stores[root] = Store.open(Path(root), create=False)
-    store = stores[root]
+    root, objects = header["store"], header.get("objects")
+    if (root, objects) not in stores:  # the kernel's objects location, even if passed in code
+        stores[root, objects] = Store.open(Path(root), create=False, objects=objects)
+    store = stores[root, objects]
     # Only ever fed by the kernel that started us, with objects it pickled itself.
     value = pickle.loads(payload)
     if header["job"] == "save":
@@ -151,7 +151,7 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
     threading.Thread(target=receive, daemon=True).start()
     threading.Thread(target=_prewarm, daemon=True).start()
-    stores: dict[str, Any] = {}
+    stores: dict[Any, Any] = {}
     while (job := jobs.get()) is not None:
         start = time.perf_counter()
         try:

@@ -9,15 +9,18 @@ live object, because then "unreferenced" would mean "lost".
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ArtifactsError, CorruptObjectError, StoreError
+from .objectstore import ObjectStat
 
 if TYPE_CHECKING:
-    from .objects import ObjectStore
+    from .objectstore import ObjectStore
     from .store import Store
 
 TREE_MEDIA_TYPE = "application/vnd.jupyter-artifacts.tree+json"
@@ -116,12 +119,12 @@ def gc_blockers(store: Store) -> list[str]:
         versions = store.catalog.scalar("SELECT COUNT(*) FROM versions")
     except StoreError as exc:
         return [str(exc)]
-    if not versions and (lost := _lost_catalog(store, store.objects.iter_oids())):
+    if not versions and (lost := _lost_catalog(store, store.objects.iter_stats())):
         damage.append(lost)
     return damage
 
 
-def _lost_catalog(store: Store, oids: Iterable[str]) -> str | None:
+def _lost_catalog(store: Store, stats: Iterable[ObjectStat]) -> str | None:
     """The damage line when a catalog with no versions sits beside objects older than it.
 
     A first save that crashed leaves objects younger than the catalog (orphans gc may
@@ -129,16 +132,22 @@ def _lost_catalog(store: Store, oids: Iterable[str]) -> str | None:
     """
     born = store.catalog.scalar("SELECT MIN(applied_at) FROM migrations") or 0
     older = 0
-    for oid in oids:
-        try:
-            if store.objects.path(oid).lstat().st_mtime < born - 1:
-                older += 1
-        except FileNotFoundError:
-            continue
+    for stat in stats:
+        if stat.mtime < born - 1:
+            older += 1
     if older:
         return (f"the catalog has no versions but objects/ holds {older} objects older than "
                 "it: the catalog was lost or replaced; restore it from a backup")
     return None
+
+
+def catalog_identity(store: Store) -> str:
+    """Which catalog this is, as gc's claim on a shared object area records it (no secret:
+    a catalog URL is checked for one when it is configured)."""
+    url = getattr(store.catalog, "url", None)
+    if isinstance(url, str) and url:
+        return url
+    return f"sqlite://{socket.gethostname()}{Path(store.root).resolve() / 'catalog.sqlite'}"
 
 
 def gc(store: Store, dry_run: bool = False) -> GcReport:
@@ -149,6 +158,10 @@ def gc(store: Store, dry_run: bool = False) -> GcReport:
     object is moved aside before its age is re-checked, so a save that re-uses an object
     (touching it) while gc runs never ends up pointing at a deleted one.
     """
+    if other := store.objects.gc_owner(catalog_identity(store), claim=not dry_run):
+        # Another catalog's references are invisible from here: its objects would look unused.
+        raise StoreError(f"gc refused: the objects at {store.objects.url} are collected by "
+                         f"another catalog ({other}); run gc there")
     if blockers := gc_blockers(store):
         first = blockers[0].removesuffix("; run jupyter-artifacts verify")
         raise StoreError(f"gc refused: {first}"
@@ -180,38 +193,20 @@ def gc(store: Store, dry_run: bool = False) -> GcReport:
 
 
 def _idle_unreferenced(store: Store, live: set[str], grace: float) -> list[tuple[str, int]]:
-    found = []
-    for oid in store.objects.iter_oids():
-        if oid in live:
-            continue
-        try:
-            st = store.objects.path(oid).lstat()
-        except FileNotFoundError:
-            continue
-        if st.st_mtime <= grace:
-            found.append((oid, st.st_size))
-    return found
-
-
-def _strays(store: Store) -> Iterable[str]:
-    for sub, name, is_file in store.objects.iter_entries():
-        oid = sub + name
-        if not (is_file and len(sub) == 2 and len(oid) == 64
-                and set(oid) <= set("0123456789abcdef")):
-            where = f"objects/{sub}/{name}" if sub else f"objects/{name}"
-            yield f"{where}: unexpected entry in the object folder (not an object)"
+    return [(stat.oid, stat.size) for stat in store.objects.iter_stats()
+            if stat.oid not in live and stat.mtime <= grace]
 
 
 def verify(store: Store) -> VerifyReport:
     """Re-hash every object, check the catalog and what it references; never raises on damage."""
     report = VerifyReport()
-    report.problems.extend(_strays(store))
-    oids = []
-    for oid in store.objects.iter_oids():
-        oids.append(oid)
+    report.problems.extend(store.objects.strays())
+    stats = []
+    for stat in store.objects.iter_stats():
+        stats.append(stat)
         report.checked_objects += 1
         try:
-            store.objects.check(oid)
+            store.objects.check(stat.oid)
         except (ArtifactsError, OSError) as exc:
             report.problems.append(str(exc))
     try:
@@ -227,7 +222,7 @@ def verify(store: Store) -> VerifyReport:
     except StoreError as exc:
         report.problems.append(str(exc))
         return report
-    report.unreferenced = sorted(set(oids) - live)
-    if not versions and (lost := _lost_catalog(store, oids)):
+    report.unreferenced = sorted({stat.oid for stat in stats} - live)
+    if not versions and (lost := _lost_catalog(store, stats)):
         report.problems.append(lost)
     return report

@@ -12,41 +12,31 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
-import shutil
 import stat
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from ..errors import CorruptObjectError, InvalidReferenceError, StoreError
+from ..errors import CorruptObjectError, StoreError
 from .faults import pause_at
+from .objectstore import (
+    ObjectStat,
+    ObjectStore,
+    check_oid,
+    hash_buffers,
+    is_oid,
+    iter_buffers_in_chunks,
+)
 from .verified import CHUNK, VerifyingReader, corrupt, hasher_for, missing, reflink
 from .writing import Buffer, HashingWriter, Progress
 
 HASH_NAME = "blake3"
-_HEX = frozenset("0123456789abcdef")
+__all__ = ["HASH_NAME", "LocalObjectStore", "check_oid", "hash_buffers", "iter_buffers_in_chunks"]
 
 
-
-def hash_buffers(buffers: Sequence[Buffer]) -> tuple[str, int]:
-    """Return the oid and total size of the concatenation of ``buffers``."""
-    total = sum(memoryview(b).nbytes for b in buffers)
-    hasher = hasher_for(total)
-    for buf in buffers:
-        hasher.update(memoryview(buf).cast("B"))
-    return hasher.hexdigest(), total
-
-
-def check_oid(oid: str) -> str:
-    """Validate an oid's form (64 lowercase hex digits); raise otherwise."""
-    if len(oid) != 64 or not set(oid) <= _HEX:
-        raise InvalidReferenceError(f"not a content id: {oid!r}")
-    return oid
-
-
-class ObjectStore:
+class LocalObjectStore(ObjectStore):
     """Immutable blobs under ``root/objects`` addressed by their BLAKE3 digest.
 
     Every read is checked against the content id (see :class:`VerifyingReader`), opened
@@ -59,6 +49,7 @@ class ObjectStore:
         self.objects_dir = self.root / "objects"
         self.tmp_dir = self.root / "tmp"
         self.readonly = readonly
+        self.url = str(self.root)
         if not readonly:
             self.objects_dir.mkdir(parents=True, exist_ok=True)
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -166,25 +157,20 @@ class ObjectStore:
         self.check(oid)
         return self.path(oid)
 
-    def copy_to(self, oid: str, target: Path) -> None:
-        """Copy an object to ``target`` (never a link into the store), checking its bytes.
+    def local_path(self, oid: str) -> Path:
+        """The object's file, not re-hashed (for readers of a part of it: a Parquet footer)."""
+        return self.path(oid)
 
-        The copy is written beside ``target`` and renamed into place only when it matched,
-        so a corrupt object leaves no file behind.
-        """
-        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
-        try:
-            with self.open(oid) as src, open(partial, "xb") as dst:
-                if not reflink(src.raw_fileno(), dst.fileno()):
-                    shutil.copyfileobj(src, dst, CHUNK)
-                else:
-                    src.verify_rest()
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
+    def _copy_stream(self, src: VerifyingReader, dst: IO[bytes]) -> None:
+        """Clone the blocks where the filesystem can (still reading them to check)."""
+        if reflink(src.raw_fileno(), dst.fileno()):
+            src.verify_rest()
+        else:
+            super()._copy_stream(src, dst)
 
     # -- writing -------------------------------------------------------------------
-    def _tmp_file(self) -> tuple[Path, IO[bytes]]:
+    def new_tmp_file(self) -> tuple[Path, IO[bytes]]:
+        """A new temp file under ``tmp/`` (same filesystem as the objects), open for writing."""
         # The pid in the name lets gc tell abandoned temp files from live ones.
         path = self.tmp_dir / f"{os.getpid()}-{uuid.uuid4().hex}"
         try:
@@ -193,8 +179,9 @@ class ObjectStore:
             raise StoreError(f"the store at {self.root} was deleted while in use; "
                              "nothing more can be stored (reopen the store)") from None
 
-    def _publish(self, tmp_path: Path, oid: str) -> bool:
-        """Move a whole, fsynced temp file into place; return False if it already existed."""
+    def publish_file(self, tmp_path: Path, oid: str) -> bool:
+        """Move a whole, fsynced temp file named by its ``oid`` into place; False if it
+        already existed (the temp file is removed then)."""
         dest = self.path(oid)
         if self.touch(oid):  # already stored: keep it (and keep gc off it)
             tmp_path.unlink(missing_ok=True)
@@ -215,7 +202,7 @@ class ObjectStore:
         oid, size = hash_buffers(buffers)
         if self.touch(oid):
             return oid, size, False
-        tmp_path, fh = self._tmp_file()
+        tmp_path, fh = self.new_tmp_file()
         try:
             with fh:
                 written = 0
@@ -228,24 +215,28 @@ class ObjectStore:
                 pause_at("object-written")
                 os.fsync(fh.fileno())
             pause_at("object-synced")
-            published = self._publish(tmp_path, oid)
+            published = self.publish_file(tmp_path, oid)
             pause_at("object-published")
             return oid, size, published
         except BaseException:
             tmp_path.unlink(missing_ok=True)
             raise
 
-    def put_bytes(self, data: Buffer) -> tuple[str, int, bool]:
-        return self.put_buffers([data])
-
-    @contextlib.contextmanager
-    def writer(self, progress: Progress | None = None) -> Iterator[HashingWriter]:
+    def writer(self, progress: Progress | None = None
+               ) -> contextlib.AbstractContextManager[HashingWriter]:
         """Stream an object of unknown content: write to the yielded file, hash on the way.
 
         After the block, ``writer.oid`` holds the content id. If the block raises, the
         temp file is removed and nothing is published.
         """
-        tmp_path, fh = self._tmp_file()
+        return self.spool(self.publish_file, progress)
+
+    @contextlib.contextmanager
+    def spool(self, publish: Callable[[Path, str], object],
+              progress: Progress | None = None) -> Iterator[HashingWriter]:
+        """Write a temp file through a hashing writer, then hand it and its oid to ``publish``
+        (which must move or remove it). A remote store spools here before uploading."""
+        tmp_path, fh = self.new_tmp_file()
         writer = HashingWriter(fh, tmp_path, progress)  # type: ignore[arg-type]
         try:
             with fh:
@@ -256,26 +247,12 @@ class ObjectStore:
                 os.fsync(fh.fileno())
             pause_at("object-synced")
             writer.oid = writer.digest()
-            self._publish(tmp_path, writer.oid)
+            publish(tmp_path, writer.oid)
             pause_at("object-published")
         except BaseException:
             writer.abandon()
             tmp_path.unlink(missing_ok=True)
             raise
-
-    def put_stream(self, stream: IO[bytes], progress: Progress | None = None) -> tuple[str, int]:
-        """Copy a readable binary stream into the store, chunk by chunk."""
-        with self.writer(progress) as w:
-            while chunk := stream.read(CHUNK):
-                w.write(chunk)
-        assert w.oid is not None
-        return w.oid, w.size
-
-    def put_file(self, path: str | os.PathLike[str],
-                 progress: Progress | None = None) -> tuple[str, int]:
-        """Copy a file into the store without loading it whole into memory."""
-        with open(path, "rb") as fh:
-            return self.put_stream(fh, progress)
 
     # -- maintenance ---------------------------------------------------------------
     def rehash(self, oid: str) -> str:
@@ -339,11 +316,33 @@ class ObjectStore:
                 removed.append(path)
         return removed
 
-    def iter_oids(self) -> Iterator[str]:
+    def iter_stats(self) -> Iterator[ObjectStat]:
         """Every stored object: regular files with a content id's name (strays skipped)."""
         for sub, name, is_file in self.iter_entries():
-            if is_file and len(sub) == 2 and set(sub + name) <= _HEX and len(sub + name) == 64:
+            if is_file and len(sub) == 2 and is_oid(sub + name):
+                try:
+                    st = os.lstat(self.objects_dir / sub / name)
+                except FileNotFoundError:
+                    continue
+                yield ObjectStat(sub + name, st.st_size, st.st_mtime)
+
+    def iter_oids(self) -> Iterator[str]:
+        """Every stored object's id (no stat call per object)."""
+        for sub, name, is_file in self.iter_entries():
+            if is_file and len(sub) == 2 and is_oid(sub + name):
                 yield sub + name
+
+    def mtime(self, oid: str) -> float:
+        try:
+            return os.lstat(self.path(oid)).st_mtime
+        except FileNotFoundError:
+            raise missing(oid) from None
+
+    def strays(self) -> Iterator[str]:
+        for sub, name, is_file in self.iter_entries():
+            if not (is_file and len(sub) == 2 and is_oid(sub + name)):
+                where = f"objects/{sub}/{name}" if sub else f"objects/{name}"
+                yield f"{where}: unexpected entry in the object folder (not an object)"
 
     def iter_entries(self) -> Iterator[tuple[str, str, bool]]:
         """``(folder, name, is_regular_file)`` for every entry under ``objects/``.
@@ -393,11 +392,3 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def iter_buffers_in_chunks(buffers: Iterable[Buffer], size: int = CHUNK) -> Iterator[memoryview]:
-    """Split buffers into chunks of at most ``size`` bytes (for progress reporting)."""
-    for buf in buffers:
-        view = memoryview(buf).cast("B")
-        for start in range(0, view.nbytes, size):
-            yield view[start : start + size]

@@ -21,8 +21,10 @@ from . import table as _table
 from .catalog import open_catalog
 from .config import read_config, write_config
 from .discovery import find_store_dir, resolve_store_dir
-from .objects import ObjectStore
+from .locations import objects_location
+from .objectstore import ObjectStore
 from .records import ArtifactVersion, Run, RunPage
+from .s3objects import open_objects
 from .validate import check_tags, value_json
 
 CATALOG_NAME = "catalog.sqlite"
@@ -58,23 +60,23 @@ class Store:
     objects (the folder's ``objects/``, or where its ``store.json`` says).
 
     ``catalog``: a ``postgresql://`` URL overriding ``store.json`` and the environment
-    (see :mod:`.config`).
+    (see :mod:`.config`). ``objects``: ``s3://bucket/prefix`` or an object store already
+    opened (else ``$JUPYTER_ARTIFACTS_OBJECTS``, then ``store.json``; see :mod:`.locations`).
     """
 
-    def __init__(self, root: Path, *, readonly: bool = False, catalog: str | None = None) -> None:
+    def __init__(self, root: Path, *, readonly: bool = False, catalog: str | None = None,
+                 objects: str | ObjectStore | None = None) -> None:
         self.root = Path(root)
         self.readonly = readonly
         config = read_config(self.root)
         url = catalog or config.catalog
         if url:
-            if config.objects and "://" in config.objects:
-                raise StoreError(f"objects at {config.objects}: only a local folder is "
-                                 "supported by this version")
             # The catalog first: wrong credentials or a server down leave nothing behind.
             self.catalog = open_catalog(url, readonly=readonly)
             try:
-                self.objects = ObjectStore(Path(config.objects) if config.objects else self.root,
-                                           readonly=readonly)
+                self.objects: ObjectStore = objects if isinstance(objects, ObjectStore) else \
+                    open_objects(self.root, objects_location(self.root, objects),
+                                 readonly=readonly)
             except BaseException:
                 self.catalog.close()
                 raise
@@ -84,9 +86,10 @@ class Store:
             # object look unreferenced (and gc would delete them all).
             raise StoreError(f"the store at {self.root} has objects but no {CATALOG_NAME}: "
                              "its catalog is missing; restore it from a backup")
-        self.objects = ObjectStore(self.root, readonly=readonly)
+        self.objects = objects if isinstance(objects, ObjectStore) else \
+            open_objects(self.root, objects_location(self.root, objects), readonly=readonly)
         self.catalog = open_catalog(self.root / CATALOG_NAME, readonly=readonly,
-                                    tmp_dir=self.objects.tmp_dir)
+                                    tmp_dir=self.root / "tmp")
 
     @classmethod
     def open(
@@ -97,6 +100,7 @@ class Store:
         start: str | os.PathLike[str] | None = None,
         readonly: bool = False,
         catalog: str | None = None,
+        objects: str | ObjectStore | None = None,
     ) -> Store:
         """Open (or create) a store: explicit path > $JUPYTER_ARTIFACTS_DIR > nearest
         ``.artifacts/`` walking up from ``start`` > ``./.artifacts``.
@@ -111,7 +115,7 @@ class Store:
             Path(path).resolve() if path is not None else find_store_dir(start)
         )
         if catalog is not None and root is not None:
-            store = cls(root, readonly=readonly, catalog=catalog)
+            store = cls(root, readonly=readonly, catalog=catalog, objects=objects)
             if create:  # once the catalog opened: a wrong URL leaves nothing behind
                 root.mkdir(parents=True, exist_ok=True)
                 write_config(root, catalog)
@@ -121,9 +125,12 @@ class Store:
                              "catalog is missing; restore it from a backup")
         if root is None or (not create and not _has_catalog(root)):
             raise StoreNotFoundError(f"no store found{f' at {root}' if root else ''}")
+        if not isinstance(objects, ObjectStore):
+            # Before anything local is made: wrong credentials leave no empty store behind.
+            objects = open_objects(root, objects_location(root, objects), readonly=readonly)
         if create:
             root.mkdir(parents=True, exist_ok=True)
-        return cls(root, readonly=readonly)
+        return cls(root, readonly=readonly, objects=objects)
 
     def close(self) -> None:
         self.catalog.close()

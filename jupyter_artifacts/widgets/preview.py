@@ -66,7 +66,7 @@ def parquet_stats(store: Store, version: ArtifactVersion) -> dict[str, dict[str,
         return {}
     import pyarrow.parquet as pq
 
-    meta = pq.ParquetFile(store.objects.path(version.oid)).metadata
+    meta = pq.ParquetFile(store.objects.local_path(version.oid)).metadata
     stats: dict[str, dict[str, Any]] = {}
     for g in range(meta.num_row_groups):
         group = meta.row_group(g)
