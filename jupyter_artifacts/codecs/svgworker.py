@@ -250,9 +250,8 @@ def lower_priority() -> None:
             os.nice(19)
     with contextlib.suppress(OSError):
         Path("/proc/self/autogroup").write_text("19")
-    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
-        with contextlib.suppress(OSError):
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    # Not SCHED_IDLE: on a machine kept busy by other work it would never run, and a model
+    # handed over would stay "saving…" for as long as the load lasts.
 
 
 if __name__ == "__main__":

@@ -172,7 +172,7 @@ def test_the_helper_runs_below_the_kernel(shell: Any, store: Store) -> None:
     wait_pending()
     pid = helper()._proc.pid  # type: ignore[union-attr]
     assert os.getpriority(os.PRIO_PROCESS, pid) == 19
-    assert os.sched_getscheduler(pid) == os.SCHED_IDLE
+    assert os.sched_getscheduler(pid) == os.SCHED_OTHER  # never starved by a busy machine
     autogroup = Path(f"/proc/{pid}/autogroup")
     if autogroup.exists():
         assert autogroup.read_text().split()[-1] == "19"
