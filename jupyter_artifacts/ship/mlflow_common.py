@@ -1,0 +1,109 @@
+"""What export to and import from MLflow share: the client, names of our tags, mappings."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from . import ShipError
+
+#: The MLflow tag holding our global run id: the one key that makes re-export an update.
+RUN_ID_TAG = "jupyter_artifacts.run_id"
+#: A digest of what was exported; a run whose digest is unchanged is not written again.
+DIGEST_TAG = "jupyter_artifacts.digest"
+REF_TAG = "jupyter_artifacts.run_ref"
+#: Our tag on a run imported from MLflow, ``mlflow.run_id=<id>``: what makes import idempotent.
+IMPORTED_TAG = "mlflow.run_id"
+DEFAULT_EXPERIMENT = "jupyter-artifacts"
+#: The run's cell code, as an MLflow artifact.
+CODE_ARTIFACT = "cell.py"
+
+#: Our statuses as MLflow's and back (``dead``: a run whose writer vanished).
+TO_MLFLOW_STATUS = {"ok": "FINISHED", "failed": "FAILED", "interrupted": "KILLED",
+                    "dead": "KILLED", "running": "RUNNING"}
+FROM_MLFLOW_STATUS = {"FINISHED": "ok", "FAILED": "failed", "KILLED": "interrupted"}
+
+
+def client(tracking_uri: str) -> Any:
+    """An ``MlflowClient`` for ``tracking_uri``; one clear line when mlflow is missing."""
+    # A progress bar per downloaded file is noise on a command's stderr.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    try:
+        from mlflow.tracking import MlflowClient
+    except ImportError:
+        raise ShipError("MLflow interchange needs mlflow: pip install mlflow") from None
+    return MlflowClient(tracking_uri=tracking_uri)
+
+
+@contextlib.contextmanager
+def mlflow_errors(tracking_uri: str) -> Iterator[None]:
+    """MLflow's refusals (a bad URI, a store it cannot open) as one line naming the store."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        yield
+    except MlflowException as exc:
+        first = str(exc.message if hasattr(exc, "message") else exc).strip().splitlines()
+        raise ShipError(f"MLflow at {tracking_uri}: {first[0] if first else type(exc).__name__}") from None
+
+
+def all_experiments(mlflow: Any) -> Iterator[Any]:
+    """Every active experiment, page by page."""
+    token = None
+    while True:
+        page = mlflow.search_experiments(max_results=1000, page_token=token)
+        yield from page
+        token = page.token
+        if not token:
+            return
+
+
+def artifact_root(tracking_uri: str) -> str | None:
+    """Beside a SQLite tracking database, artifacts go to ``mlartifacts/`` next to it (MLflow's
+    own default is relative to whatever folder the exporter runs in)."""
+    parsed = urlparse(tracking_uri)
+    if parsed.scheme != "sqlite" or not parsed.path or parsed.path in ("/", "/:memory:"):
+        return None
+    # sqlite:///rel/path.db has path "/rel/path.db"; sqlite:////abs/path.db has "//abs/path.db"
+    path = Path(parsed.path[1:])
+    return (path.resolve().parent / "mlartifacts").as_uri()
+
+
+def experiment_id(mlflow: Any, name: str) -> str:
+    """The id of the experiment ``name``, created when missing."""
+    found = mlflow.get_experiment_by_name(name)
+    if found is not None:
+        return str(found.experiment_id)
+    return str(mlflow.create_experiment(name, artifact_location=artifact_root(mlflow.tracking_uri)))
+
+
+def all_runs(mlflow: Any, experiment_ids: list[str], filter_string: str = "") -> Iterator[Any]:
+    """Every run of the experiments, one search read page by page."""
+    token = None
+    while True:
+        page = mlflow.search_runs(experiment_ids, filter_string, max_results=50_000, page_token=token)
+        yield from page
+        token = page.token
+        if not token:
+            return
+
+
+def tag_to_mlflow(tag: str) -> tuple[str, str]:
+    """Our label ``team=vision`` is MLflow's ``team: vision``; ``baseline`` is ``baseline: true``."""
+    key, sep, value = tag.partition("=")
+    return (key, value) if sep and key else (tag, "true")
+
+
+def tag_from_mlflow(key: str, value: str) -> str:
+    return key if value == "true" else f"{key}={value}"
+
+
+def param_text(value: Any) -> str:
+    """A param value as MLflow keeps it: a string, JSON for anything else."""
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)

@@ -1,0 +1,209 @@
+"""``jupyter-artifacts export --to mlflow URI``: runs into an MLflow tracking store, idempotently.
+
+Each exported MLflow run carries our global run id (:data:`RUN_ID_TAG`) and a digest of what
+was written (:data:`DIGEST_TAG`). Exporting again reads the experiment's runs in one search,
+skips those whose digest is unchanged, and brings the others up to date: missing params,
+metric points and artifacts are added, tags and status set; nothing is ever duplicated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .mlflow_common import (
+    CODE_ARTIFACT,
+    DEFAULT_EXPERIMENT,
+    DIGEST_TAG,
+    REF_TAG,
+    RUN_ID_TAG,
+    TO_MLFLOW_STATUS,
+    all_runs,
+    client,
+    experiment_id,
+    mlflow_errors,
+    param_text,
+    tag_to_mlflow,
+)
+
+if TYPE_CHECKING:
+    from ..store import ArtifactVersion, Run, Store
+
+_BATCH = 1000  # MLflow's limit of metrics per log_batch call
+_PARAMS_PER_BATCH = 100
+_MAX_PARAM = 6000
+
+
+@dataclass
+class ExportReport:
+    """How many runs were created, updated or left as they were, and what could not go."""
+
+    tracking_uri: str
+    experiment_id: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def text(self) -> str:
+        head = (f"exported to {self.tracking_uri} (experiment {self.experiment_id}): "
+                f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged")
+        return "\n".join([head, *(f"note: {n}" for n in self.notes)])
+
+
+@dataclass
+class _Snapshot:
+    """One of our runs as it will look in MLflow, with the digest of that look."""
+
+    run: Run
+    outputs: list[ArtifactVersion]
+    inputs: list[ArtifactVersion]
+    summary: dict[str, dict[str, Any]]
+    digest: str = ""
+
+
+def _snapshot(store: Store, run: Run) -> _Snapshot:
+    events = store.run_events(run.id)
+    snap = _Snapshot(run, [v for t, v in events if t == "output"],
+                     [v for t, v in events if t == "input"], store.metric_summary(run.id))
+    body = {"name": run.name, "status": run.status, "started": run.started_at, "ended": run.ended_at,
+            "tags": sorted(run.tags), "params": run.params, "code": run.code,
+            "notebook": run.notebook_path, "git": run.git_commit,
+            "metrics": {k: [s.get("count"), s.get("last"), s.get("last_step")]
+                        for k, s in snap.summary.items()},
+            "outputs": sorted(v.oid for v in snap.outputs), "inputs": sorted(v.oid for v in snap.inputs)}
+    snap.digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return snap
+
+
+def _ms(seconds: float | None) -> int | None:
+    return None if seconds is None else int(seconds * 1000)
+
+
+def _tags(snap: _Snapshot) -> dict[str, str]:
+    run = snap.run
+    tags = dict(tag_to_mlflow(t) for t in run.tags)
+    tags.update({RUN_ID_TAG: run.id, REF_TAG: run.ref, "mlflow.runName": run.name})
+    if run.notebook_path:
+        tags["mlflow.source.name"] = run.notebook_path
+    if run.git_commit:
+        tags["mlflow.source.git.commit"] = run.git_commit
+    return tags
+
+
+def _metrics(store: Store, snap: _Snapshot, existing: set[tuple[str, int, int, float]]) -> list[Any]:
+    """Metric points MLflow lacks (``existing``: the (key, step, ms, value) it has)."""
+    from mlflow.entities import Metric
+
+    points = []
+    for key in snap.summary:
+        for i, (step, value, t) in enumerate(store.metric_series(snap.run.id, key)):
+            point = (key, step if step is not None else i, _ms(t) or 0, float(value))
+            if point not in existing:
+                points.append(Metric(key, point[3], point[2], point[1]))
+    return points
+
+
+def _params(snap: _Snapshot, existing: dict[str, str], notes: list[str]) -> list[Any]:
+    from mlflow.entities import Param
+
+    params = []
+    for key, value in snap.run.params.items():
+        text = param_text(value)
+        if len(text) > _MAX_PARAM:
+            notes.append(f"{snap.run.ref}: param {key!r} is longer than MLflow keeps; not exported")
+        elif key not in existing:
+            params.append(Param(key, text))
+        elif existing[key] != text:  # MLflow params cannot change once logged
+            notes.append(f"{snap.run.ref}: param {key!r} changed; MLflow keeps the first value")
+    return params
+
+
+def _artifacts(mlflow: Any, store: Store, snap: _Snapshot, run_id: str, present: set[str]) -> None:
+    """Upload the run's stored outputs and its code that MLflow does not have yet."""
+    from ..codecs import export_version
+
+    with tempfile.TemporaryDirectory(prefix="ja-export-") as tmp:
+        if snap.run.code and CODE_ARTIFACT not in present:
+            code = Path(tmp) / CODE_ARTIFACT
+            code.write_text(snap.run.code)
+            mlflow.log_artifact(run_id, str(code))
+        for version in snap.outputs:
+            folder = version.name.replace("/", "_")
+            if folder in present or version.codec == "lineage-only":
+                continue
+            target = Path(tmp) / folder
+            target.mkdir()
+            path = export_version(store, version, target)
+            mlflow.log_artifacts(run_id, str(target), artifact_path=folder) if path.is_dir() \
+                else mlflow.log_artifact(run_id, str(path), artifact_path=folder)
+
+
+def _write(mlflow: Any, store: Store, snap: _Snapshot, exp_id: str, existing: Any,
+           notes: list[str]) -> None:
+    from mlflow.entities import RunTag
+
+    if existing is None:
+        run_id = mlflow.create_run(exp_id, start_time=_ms(snap.run.started_at),
+                                   run_name=snap.run.name).info.run_id
+        have_params: dict[str, str] = {}
+        have_points: set[tuple[str, int, int, float]] = set()
+        present: set[str] = set()
+    else:
+        run_id = existing.info.run_id
+        have_params = dict(existing.data.params)
+        have_points = {(m.key, m.step, m.timestamp, float(m.value)) for key in existing.data.metrics
+                       for m in mlflow.get_metric_history(run_id, key)}
+        present = {Path(f.path).name for f in mlflow.list_artifacts(run_id)}
+    params = _params(snap, have_params, notes)
+    for i in range(0, len(params), _PARAMS_PER_BATCH):
+        mlflow.log_batch(run_id, params=params[i:i + _PARAMS_PER_BATCH])
+    points = _metrics(store, snap, have_points)
+    for i in range(0, len(points), _BATCH):
+        mlflow.log_batch(run_id, metrics=points[i:i + _BATCH])
+    tags = [RunTag(k, v[:8000]) for k, v in _tags(snap).items()]
+    for i in range(0, len(tags), _PARAMS_PER_BATCH):
+        mlflow.log_batch(run_id, tags=tags[i:i + _PARAMS_PER_BATCH])
+    _artifacts(mlflow, store, snap, run_id, present)
+    status = TO_MLFLOW_STATUS.get(snap.run.status, "FINISHED")
+    if status == "RUNNING":
+        mlflow.update_run(run_id, status=status)
+    else:
+        mlflow.set_terminated(run_id, status=status, end_time=_ms(snap.run.ended_at))
+    # The digest goes last: an export cut short is redone next time, never taken as done.
+    mlflow.set_tag(run_id, DIGEST_TAG, snap.digest)
+
+
+def export_runs(store: Store, tracking_uri: str, filter: str | None = None, *,
+                experiment: str = DEFAULT_EXPERIMENT) -> ExportReport:
+    """Write the runs matching ``filter`` to the MLflow experiment ``experiment`` at ``tracking_uri``."""
+    mlflow = client(tracking_uri)
+    with mlflow_errors(tracking_uri):
+        return _export(mlflow, store, tracking_uri, filter, experiment)
+
+
+def _export(mlflow: Any, store: Store, tracking_uri: str, filter: str | None,
+            experiment: str) -> ExportReport:
+    exp_id = experiment_id(mlflow, experiment)
+    report = ExportReport(tracking_uri, exp_id)
+    exported = {r.data.tags[RUN_ID_TAG]: r for r in all_runs(mlflow, [exp_id])
+                if RUN_ID_TAG in r.data.tags}
+    for run in store.search_runs(filter, limit=None, order_by="started_at", descending=False).runs:
+        snap = _snapshot(store, run)
+        existing = exported.get(run.id)
+        if existing is not None and existing.data.tags.get(DIGEST_TAG) == snap.digest:
+            report.unchanged += 1
+            continue
+        _write(mlflow, store, snap, exp_id, existing, report.notes)
+        if existing is None:
+            report.created += 1
+        else:
+            report.updated += 1
+    return report
