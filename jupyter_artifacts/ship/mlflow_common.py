@@ -36,7 +36,8 @@ def client(tracking_uri: str) -> Any:
         from mlflow.tracking import MlflowClient
     except ImportError:
         raise ShipError("MLflow interchange needs mlflow: pip install mlflow") from None
-    return MlflowClient(tracking_uri=tracking_uri)
+    with mlflow_errors(tracking_uri):
+        return MlflowClient(tracking_uri=tracking_uri)
 
 
 @contextlib.contextmanager
