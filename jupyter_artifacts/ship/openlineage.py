@@ -57,7 +57,10 @@ def _dataset(version: ArtifactVersion, namespace: str) -> dict[str, Any]:
     facets: dict[str, Any] = {"version": _facet("version", datasetVersion=f"v{version.version}")}
     dtypes = version.summary.get("dtypes")
     if isinstance(dtypes, dict) and dtypes:
-        fields = [{"name": str(k), "type": str(v)} for k, v in dtypes.items()]
+        # The catalog keeps the summary's keys sorted: "columns" has the frame's order.
+        columns = version.summary.get("columns")
+        order = [c for c in columns if c in dtypes] if isinstance(columns, list) else list(dtypes)
+        fields = [{"name": str(c), "type": str(dtypes[c])} for c in order]
         facets["schema"] = _facet("schema", fields=fields)
     return {"namespace": namespace, "name": version.name, "facets": facets}
 
