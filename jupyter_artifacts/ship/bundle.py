@@ -21,7 +21,7 @@ from .card import CardFacts, model_card
 from .deploy_files import MODULE, dockerfile, environment_yml, mlmodel, python_env
 from .onnx_copy import OnnxResult, onnx_copy
 from .requirements import BASE_SKLEARN, distributions_for, pin, skops_modules
-from .training import training_data
+from .training import model_features, training_data
 
 if TYPE_CHECKING:
     from ..store import ArtifactVersion, Run, Store
@@ -99,7 +99,9 @@ def bundle(store: Store, ref: str, dest: str | os.PathLike[str], *, onnx: bool =
     from ..codecs import load_version
 
     version = model_version(store, ref)
-    model = load_version(store, version)  # refuses types the skops policy does not trust
+    # Loaded through the store's skops policy even when only its bytes are copied: the types
+    # it names are checked, and tree indices too, before the bundle vouches for them.
+    model = load_version(store, version)
     run = store.get_run(version.run_id) if version.run_id else None
     target = Path(dest)
     _prepare(target)
@@ -117,15 +119,15 @@ def _write(store: Store, version: ArtifactVersion, model: Any, run: Run | None, 
     store.objects.copy_to(version.oid, model_file)
     os.chmod(model_file, 0o644)
     data = model_file.read_bytes()
-    training = training_data(store, version, model)
+    training = training_data(store, version, *model_features(version, model))
     recorded = store.environment(run.environment_id) if run and run.environment_id else None
     reqs = pin(set(BASE_SKLEARN) | distributions_for(skops_modules(data)), recorded)
     notes = [n for n in (training.note,) if n]
     if reqs.unrecorded:
         notes.append(f"pinned to this environment (the run did not record them): "
                      f"{', '.join(reqs.unrecorded)}")
-    onnx_result = (onnx_copy(model, training.check_rows(), dest / "model" / "model.onnx") if onnx
-                   else OnnxResult(None, "no ONNX copy: not asked for"))
+    onnx_result = (onnx_copy(model, training.check_rows(), dest / "model" / "model.onnx")
+                   if onnx else OnnxResult(None, "no ONNX copy: not asked for"))
     meta = {"format": "skops", "model_path": "model/model.skops", "trusted_types": _trusted_types(data),
             "schema": training.schema, "feature_names": training.feature_names,
             "onnx_path": "model/model.onnx" if onnx_result.path else None, "onnx_check": onnx_result.note,

@@ -33,7 +33,8 @@ from .mlflow_common import (
 if TYPE_CHECKING:
     from ..store import ArtifactVersion, Run, Store
 
-_BATCH = 1000  # MLflow's limit of metrics per log_batch call
+# MLflow takes up to 1000 entities per log_batch call, at most 100 of them params and 100 tags.
+_METRICS_PER_BATCH = 800
 _PARAMS_PER_BATCH = 100
 _MAX_PARAM = 6000
 
@@ -151,8 +152,9 @@ def _write(mlflow: Any, store: Store, snap: _Snapshot, exp_id: str, existing: An
     from mlflow.entities import RunTag
 
     if existing is None:
-        run_id = mlflow.create_run(exp_id, start_time=_ms(snap.run.started_at),
-                                   run_name=snap.run.name).info.run_id
+        # Our id from the first write: an export cut short finds this run again, not a new one.
+        run_id = mlflow.create_run(exp_id, start_time=_ms(snap.run.started_at), run_name=snap.run.name,
+                                   tags={RUN_ID_TAG: snap.run.id}).info.run_id
         have_params: dict[str, str] = {}
         have_points: set[tuple[str, int, int, float]] = set()
         present: set[str] = set()
@@ -162,23 +164,30 @@ def _write(mlflow: Any, store: Store, snap: _Snapshot, exp_id: str, existing: An
         have_points = {(m.key, m.step, m.timestamp, float(m.value)) for key in existing.data.metrics
                        for m in mlflow.get_metric_history(run_id, key)}
         present = {Path(f.path).name for f in mlflow.list_artifacts(run_id)}
-    params = _params(snap, have_params, notes)
-    for i in range(0, len(params), _PARAMS_PER_BATCH):
-        mlflow.log_batch(run_id, params=params[i:i + _PARAMS_PER_BATCH])
-    points = _metrics(store, snap, have_points)
-    for i in range(0, len(points), _BATCH):
-        mlflow.log_batch(run_id, metrics=points[i:i + _BATCH])
-    tags = [RunTag(k, v[:8000]) for k, v in _tags(snap).items()]
-    for i in range(0, len(tags), _PARAMS_PER_BATCH):
-        mlflow.log_batch(run_id, tags=tags[i:i + _PARAMS_PER_BATCH])
     _artifacts(mlflow, store, snap, run_id, present)
     status = TO_MLFLOW_STATUS.get(snap.run.status, "FINISHED")
     if status == "RUNNING":
         mlflow.update_run(run_id, status=status)
     else:
         mlflow.set_terminated(run_id, status=status, end_time=_ms(snap.run.ended_at))
-    # The digest goes last: an export cut short is redone next time, never taken as done.
-    mlflow.set_tag(run_id, DIGEST_TAG, snap.digest)
+    tags = [RunTag(k, v[:8000]) for k, v in _tags(snap).items()]
+    # The digest goes in the last batch: an export cut short is redone, never taken as done.
+    for batch in _batches(_params(snap, have_params, notes), _metrics(store, snap, have_points),
+                          tags, RunTag(DIGEST_TAG, snap.digest)):
+        mlflow.log_batch(run_id, **batch)
+
+
+def _batches(params: list[Any], metrics: list[Any], tags: list[Any], last: Any) -> list[dict[str, Any]]:
+    """Params, metrics and tags in as few ``log_batch`` calls as MLflow's limits allow
+    (100 params, 100 tags, 1000 entities a call); ``last`` ends the final batch."""
+    def chunks(items: list[Any], size: int) -> list[list[Any]]:
+        return [items[i:i + size] for i in range(0, len(items), size)]
+
+    p, m, t = chunks(params, _PARAMS_PER_BATCH), chunks(metrics, _METRICS_PER_BATCH), chunks(tags, 99)
+    batches = [{"params": p[i] if i < len(p) else [], "metrics": m[i] if i < len(m) else [],
+                "tags": t[i] if i < len(t) else []} for i in range(max(len(p), len(m), len(t), 1))]
+    batches[-1]["tags"] = [*batches[-1]["tags"], last]
+    return batches
 
 
 def export_runs(store: Store, tracking_uri: str, filter: str | None = None, *,

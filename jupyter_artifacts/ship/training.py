@@ -74,13 +74,22 @@ def _summary_schema(version: ArtifactVersion, names: list[str] | None) -> list[d
     return [{"name": n, "dtype": str(dtypes[n])} for n in names]
 
 
-def training_data(store: Store, model_version: ArtifactVersion, model: Any) -> TrainingData:
-    """Find, among the inputs of the run that made ``model_version``, the data it was fitted on."""
+def model_features(model_version: ArtifactVersion, model: Any = None) -> tuple[list[str] | None, int | None]:
+    """The column names the model was fitted on (None: a bare array) and their number, from
+    the loaded ``model`` or else the version's summary (which the codec took from it)."""
+    if model is not None:
+        raw = getattr(model, "feature_names_in_", None)
+        return ([str(n) for n in raw] if raw is not None else None), getattr(model, "n_features_in_", None)
+    names, n = model_version.summary.get("feature_names_in"), model_version.summary.get("n_features_in")
+    return ([str(x) for x in names] if isinstance(names, list) else None), (n if isinstance(n, int) else None)
+
+
+def training_data(store: Store, model_version: ArtifactVersion, names: list[str] | None,
+                  n_features: int | None) -> TrainingData:
+    """Find, among the inputs of the run that made ``model_version``, the data it was fitted on
+    (``names``/``n_features``: the model's, see :func:`model_features`)."""
     from ..codecs import load_version
 
-    raw_names = getattr(model, "feature_names_in_", None)
-    names = [str(n) for n in raw_names] if raw_names is not None else None
-    n_features = getattr(model, "n_features_in_", None)
     fallback = TrainingData(
         schema=[{"name": n, "dtype": "float64"} for n in names] if names is not None else
         [{"name": f"x{i}", "dtype": "float64"} for i in range(n_features or 0)],
