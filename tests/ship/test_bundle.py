@@ -22,7 +22,7 @@ from jupyter_artifacts.ship import ShipError
 from jupyter_artifacts.ship.bundle import bundle
 from jupyter_artifacts.store import Store
 
-from .conftest import Trained
+from .conftest import Trained, training_frame
 
 
 def _clean_env() -> dict[str, str]:
@@ -215,3 +215,37 @@ def test_a_fresh_venv_with_only_the_requirements_predicts_the_same(trained: Trai
     csv = tmp_path / "rows.csv"
     trained.X.to_csv(csv, index=False)
     assert _predict_in_process(python, folder, csv) == trained.model.predict(trained.X).tolist()
+
+
+def test_a_model_from_a_tracked_cell_carries_its_code_and_data(store_dir: Path, tmp_path: Path) -> None:
+    """The common case: ``%%track`` in a real IPython shell; lineage names the training frame."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from jupyter_artifacts.capture.background import wait_pending
+
+    main_module = sys.modules["__main__"]
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "jupyter_artifacts")
+    try:
+        for cell in ("from sklearn.linear_model import LogisticRegression\n"
+                     "from tests.ship.conftest import training_frame\n"
+                     "X_train, y_train = training_frame()",
+                     "%%track fit\nclf = LogisticRegression(C=0.5).fit(X_train, y_train)"):
+            result = ip.run_cell(cell, store_history=True)
+            assert result.error_before_exec is None and result.error_in_exec is None, result
+        wait_pending()
+        store = Store.open(store_dir)
+        report = bundle(store, "clf", tmp_path / "b")
+        clf = ip.user_ns["clf"]
+    finally:
+        ip.run_line_magic("unload_ext", "jupyter_artifacts")
+        ip.reset(new_session=False)
+        sys.modules["__main__"] = main_module
+    card = (tmp_path / "b/README.md").read_text()
+    assert "clf = LogisticRegression(C=0.5).fit(X_train, y_train)" in card
+    assert "X_train:v1 (training data)" in card
+    assert report.onnx.startswith("ONNX labels equal the model's")
+    csv = tmp_path / "rows.csv"
+    X, _ = training_frame()
+    X.to_csv(csv, index=False)
+    assert _predict_in_process(sys.executable, tmp_path / "b", csv) == clf.predict(X).tolist()
