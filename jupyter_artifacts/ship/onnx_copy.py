@@ -39,8 +39,9 @@ def onnx_copy(model: Any, rows: pd.DataFrame | None, target: Path) -> OnnxResult
     except ImportError as exc:
         return OnnxResult(None, f"no ONNX copy: {exc.name} is not installed "
                                 "(pip install 'jupyter-artifacts[ship]')")
-    features = rows.to_numpy(dtype=np.float32)
     try:
+        # One float tensor in: a model of numeric columns (text columns fail here, with a note).
+        features = rows.to_numpy(dtype=np.float32)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # converter chatter about opsets
             onx = to_onnx(model, features[:1], target_opset=None)

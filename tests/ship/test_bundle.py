@@ -249,3 +249,23 @@ def test_a_model_from_a_tracked_cell_carries_its_code_and_data(store_dir: Path, 
     X, _ = training_frame()
     X.to_csv(csv, index=False)
     assert _predict_in_process(sys.executable, tmp_path / "b", csv) == clf.predict(X).tolist()
+
+
+def test_a_pipeline_on_text_columns_is_bundled_without_onnx(store: Store, tmp_path: Path) -> None:
+    from sklearn.compose import make_column_transformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    X = pd.DataFrame({"city": ["paris", "oslo", "rome", "oslo"] * 10, "size": np.arange(40.0)})
+    y = (X["size"] % 3 == 0).astype(int)
+    ja.save(X, "X_train")
+    with ja.run("fit"):
+        pipe = make_pipeline(make_column_transformer((OneHotEncoder(), ["city"]), remainder="passthrough"),
+                             LogisticRegression()).fit(ja.load("X_train"), y)
+        ja.save(pipe, "pipe")
+    report = bundle(store, "pipe", tmp_path / "b")
+    assert report.onnx.startswith("no ONNX copy: conversion failed")
+    csv = tmp_path / "rows.csv"
+    X.to_csv(csv, index=False)
+    assert _predict_in_process(sys.executable, tmp_path / "b", csv) == pipe.predict(X).tolist()
