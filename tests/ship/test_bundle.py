@@ -214,7 +214,18 @@ def test_a_fresh_venv_with_only_the_requirements_predicts_the_same(trained: Trai
     assert pip.returncode == 0, pip.stderr[-2000:]
     csv = tmp_path / "rows.csv"
     trained.X.to_csv(csv, index=False)
-    assert _predict_in_process(python, folder, csv) == trained.model.predict(trained.X).tolist()
+    expected = trained.model.predict(trained.X).tolist()
+    assert _predict_in_process(python, folder, csv) == expected
+    # A serving image adds MLflow's small client, not MLflow: mlflow-skinny loads the folder.
+    mlflow = pytest.importorskip("mlflow", reason="the version to match comes from MLflow")
+    pip = subprocess.run([python, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+                          f"mlflow-skinny=={mlflow.__version__}"], env=_clean_env(),
+                         capture_output=True, text=True, timeout=1200)
+    assert pip.returncode == 0, pip.stderr[-2000:]
+    out = subprocess.run([python, "-c", MLFLOW_CHECK, str(folder), str(csv)], cwd=tmp_path,
+                         env=_clean_env(), capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().split(",") == [str(v) for v in expected]
 
 
 def test_a_model_from_a_tracked_cell_carries_its_code_and_data(store_dir: Path, tmp_path: Path) -> None:
