@@ -22,9 +22,9 @@ from .mlflow_common import (
     REF_TAG,
     RUN_ID_TAG,
     TO_MLFLOW_STATUS,
-    all_runs,
     client,
     experiment_id,
+    exported_index,
     mlflow_errors,
     param_text,
     tag_to_mlflow,
@@ -202,14 +202,14 @@ def _export(mlflow: Any, store: Store, tracking_uri: str, filter: str | None,
             experiment: str) -> ExportReport:
     exp_id = experiment_id(mlflow, experiment)
     report = ExportReport(tracking_uri, exp_id)
-    exported = {r.data.tags[RUN_ID_TAG]: r for r in all_runs(mlflow, [exp_id])
-                if RUN_ID_TAG in r.data.tags}
+    exported = exported_index(mlflow, exp_id)  # one look-up for all the runs
     for run in store.search_runs(filter, limit=None, order_by="started_at", descending=False).runs:
         snap = _snapshot(store, run)
-        existing = exported.get(run.id)
-        if existing is not None and existing.data.tags.get(DIGEST_TAG) == snap.digest:
+        mlflow_id, digest = exported.get(run.id, (None, None))
+        if mlflow_id is not None and digest == snap.digest:
             report.unchanged += 1
             continue
+        existing = mlflow.get_run(mlflow_id) if mlflow_id is not None else None
         _write(mlflow, store, snap, exp_id, existing, report.notes)
         if existing is None:
             report.created += 1

@@ -158,3 +158,17 @@ def test_cli_mistakes_are_one_line(trained: Trained, argv: list[str], message: s
     assert main(["--store", str(trained.store.root), *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"jupyter-artifacts: {message}") and err.count("\n") == 1
+
+
+def test_the_sql_look_up_agrees_with_mlflows_search(trained: Trained, uri: str, client: Any,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_artifacts.ship import mlflow_common
+
+    export_runs(trained.store, uri)
+    client.create_run(client.get_experiment_by_name("jupyter-artifacts").experiment_id)  # not ours
+    exp_id = client.get_experiment_by_name("jupyter-artifacts").experiment_id
+    fast = mlflow_common._sql_index(client, exp_id)
+    monkeypatch.setattr(mlflow_common, "_sql_index", lambda *_: None)
+    searched = mlflow_common.exported_index(client, exp_id)
+    [run] = [r for r in _runs(client) if RUN_ID_TAG in r.data.tags]
+    assert fast == searched == {run.data.tags[RUN_ID_TAG]: (run.info.run_id, run.data.tags[DIGEST_TAG])}
