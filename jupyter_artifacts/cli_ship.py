@@ -64,7 +64,8 @@ def cmd_lineage(store: Store, args: argparse.Namespace) -> None:
         print("\n".join(json.dumps(e) for e in events))  # one RunEvent per line (JSON Lines)
         return
     graph = store.lineage(args.ref, depth=args.depth)
-    text = "\n".join(f"{e['source']} -{e['type']}-> {e['target']}" for e in graph["edges"])
+    refs = {n["id"]: n["ref"] for n in graph["nodes"]}
+    text = "\n".join(f"{refs[e['source']]} -{e['type']}-> {refs[e['target']]}" for e in graph["edges"])
     _emit(args, graph, text or "no lineage recorded")
 
 

@@ -196,3 +196,11 @@ def test_an_unreachable_endpoint_never_fails_the_run(store: Store, endpoint: Any
     assert run.status == "ok" and received == []
     assert any(w.startswith("OpenLineage: events not posted to http://127.0.0.1:9/api/v1/lineage")
                for w in run.warnings)
+
+
+def test_cli_lineage_without_the_flag_is_readable(trained: Trained,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--store", str(trained.store.root), "lineage", "model"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert f"X_train:v1 -input-> {trained.run_ref}" in lines
+    assert f"{trained.run_ref} -output-> model:v1" in lines
