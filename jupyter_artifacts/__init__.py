@@ -28,7 +28,8 @@ _API = {
     "log_metrics", "run", "alias", "runs", "artifacts", "keys", "versions", "get_run",
 }
 _LAZY = {"configure": "jupyter_artifacts.settings", "lineage": "jupyter_artifacts.graph",
-         "panel": "jupyter_artifacts.widgets", "compare": "jupyter_artifacts.widgets"}
+         "panel": "jupyter_artifacts.widgets", "compare": "jupyter_artifacts.widgets",
+         "bundle": "jupyter_artifacts.ship.api"}
 
 __all__ = [
     "AmbiguousReferenceError", "ArtifactsError", "InvalidReferenceError", "InvalidValueError",

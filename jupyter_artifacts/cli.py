@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from . import cli_ship
 from .errors import ArtifactsError, NotFoundError
 from .store import Store
 from .store.catalog import NewerSchemaWarning
@@ -203,7 +204,7 @@ def _global_flags(defaults: bool) -> _Parser:
     return flags
 
 
-_WRITING_COMMANDS = {"alias", "gc"}
+_WRITING_COMMANDS = {"alias", "gc", *cli_ship.WRITING_COMMANDS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -234,10 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("show", "one version (NAME:vN, NAME:ALIAS) or run (run-N)")
     p.add_argument("ref")
     p.set_defaults(func=cmd_show)
-    p = command("export", "copy a version's content out")
+    p = command("export", "copy a version's content out (or runs: --to mlflow URI)")
     p.add_argument("ref")
-    p.add_argument("-o", "--output", required=True)
+    p.add_argument("-o", "--output")
     p.set_defaults(func=cmd_export)
+    cli_ship.register(command, export=p, plain_export=cmd_export)
     p = command("alias", "point NAME:ALIAS at a version")
     p.add_argument("ref")
     p.add_argument("alias")
@@ -264,10 +266,10 @@ def _run(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:  # --help: argparse printed it and "exits"
         return exc.code if isinstance(exc.code, int) else 0
     try:
-        # No command creates a store where there is none; reading ones never write to it.
+        # Only import creates a store where there is none; reading commands never write to it.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NewerSchemaWarning)  # said below, in one line
-            store = Store.open(args.store, create=False,
+            store = Store.open(args.store, create=args.command in cli_ship.WRITING_COMMANDS,
                                readonly=args.command not in _WRITING_COMMANDS)
         if store.catalog.notice:
             print(f"jupyter-artifacts: warning: {store.catalog.notice}", file=sys.stderr)

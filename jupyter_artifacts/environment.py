@@ -52,7 +52,12 @@ def environment_ready() -> bool:
 def _list_environment() -> dict[str, Any]:
     packages: dict[str, str] = {}
     for dist in metadata.distributions():
-        name = dist.name
+        try:
+            name = dist.name
+        except OSError:
+            # A dist-info folder with no METADATA (an install under way): the stdlib says None,
+            # but once importlib_metadata is imported (mlflow, opentelemetry) its finder raises.
+            continue
         if name:
             packages[name.lower()] = dist.version
     return {

@@ -11,6 +11,7 @@ MAX_INTERMEDIATE_ENV = "JUPYTER_ARTIFACTS_MAX_INTERMEDIATE"
 DEFAULT_MAX_INTERMEDIATE = 10 * 1024**2
 _UNITS = {"": 1, "b": 1, "kb": 1024, "k": 1024, "mb": 1024**2, "m": 1024**2, "gb": 1024**3, "g": 1024**3}
 _configured: dict[str, int | None] = {}
+_lineage_url: dict[str, str | None] = {}
 
 
 def parse_size(text: str | int | None) -> int | None:
@@ -25,16 +26,27 @@ def parse_size(text: str | int | None) -> int | None:
     return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
-def configure(*, max_intermediate: str | int | None = ...) -> None:  # type: ignore[assignment]
+def configure(*, max_intermediate: str | int | None = ...,  # type: ignore[assignment]
+              openlineage_url: str | None = ...) -> None:  # type: ignore[assignment]
     """Change settings for this kernel.
 
     ``max_intermediate``: arrays, tensors and DataFrames a tracked cell reads or makes that are
     larger than this are recorded for lineage only (content id and summary), not stored,
     unless named with ``--save``; ``None`` stores them all. Default 10 MB, or the
     ``JUPYTER_ARTIFACTS_MAX_INTERMEDIATE`` environment variable.
+
+    ``openlineage_url``: post each run's OpenLineage events there when it ends (``None``:
+    stop); default the ``OPENLINEAGE_URL`` environment variable.
     """
     if max_intermediate is not ...:
         _configured["max_intermediate"] = parse_size(max_intermediate)
+    if openlineage_url is not ...:
+        _lineage_url["url"] = openlineage_url
+
+
+def openlineage_url() -> str | None:
+    """Where run events are posted, if anywhere (see :mod:`jupyter_artifacts.ship.emitter`)."""
+    return _lineage_url["url"] if "url" in _lineage_url else os.environ.get("OPENLINEAGE_URL") or None
 
 
 def max_intermediate_bytes() -> int | None:

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from . import settings
 from .errors import InvalidValueError, NoActiveRunError
 from .store import Run, Store
 from .store.liveness import HEARTBEAT_EVERY
@@ -247,6 +248,10 @@ def end_run(active: ActiveRun, error: BaseException | None = None, status: str |
                 status = "failed"
         text = "".join(traceback.format_exception(error)) if error is not None else None
         active.store.finish_run(active.id, status, text)
+        if url := settings.openlineage_url():  # lineage events, posted off the cell's path
+            from .ship.emitter import emit_in_background
+
+            emit_in_background(active.store, active.id, url)
 
 
 _heartbeat_thread: threading.Thread | None = None

@@ -26,6 +26,15 @@ def test_listing_is_reused_until_the_import_path_changes(tmp_path: Path,
     assert "pytest" in python_environment()["packages"]
 
 
+def test_a_folder_without_metadata_is_skipped_with_importlib_metadata_loaded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("importlib_metadata")  # mlflow and opentelemetry import it: its finder raises
+    site = tmp_path / "site-packages"
+    (site / "halfway-1.0.dist-info").mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", [*sys.path, str(site)])
+    assert "pytest" in python_environment()["packages"]
+
+
 def test_runs_share_one_environment_row(store: Store) -> None:
     first, second = tracking.environment_id(store), tracking.environment_id(store)
     assert first == second
