@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -77,14 +76,14 @@ def curve_svg(series: dict[str, list[tuple[int, float]]], width: int = 420, heig
     x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
     y0, y1 = min(p[1] for p in points), max(p[1] for p in points)
     x1 = x1 if x1 > x0 else x0 + 1
-    if not y1 > y0:  # one value (or NaN): a band around it; ``y0 + 1e-12`` is y0 at 16384.0
-        half = abs(y0) * 0.01 if math.isfinite(y0) and y0 else 1.0
-        y0, y1 = y0 - half, y0 + half
+    flat = not y1 > y0  # one value (or NaN): drawn at mid-height (``y0 + 1e-12`` is y0 at 16384.0)
     def sx(x: float) -> float:
         return pad_l + (x - x0) / (x1 - x0) * (width - pad_l - pad_r)
 
     def sy(y: float) -> float:
-        return height - pad_b - (y - y0) / (y1 - y0) * (height - pad_b - pad_t)
+        # In halves: ``y1 - y0`` overflows to inf for values near the float limits.
+        frac = 0.5 if flat else (y * 0.5 - y0 * 0.5) / (y1 * 0.5 - y0 * 0.5)
+        return height - pad_b - frac * (height - pad_b - pad_t)
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              'style="font:10px sans-serif;fill:var(--jp-ui-font-color1,#333)">',

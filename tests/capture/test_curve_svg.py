@@ -30,3 +30,9 @@ def test_any_series_draws(data: dict[str, list[tuple[int, float]]]) -> None:
     if finite and all(math.isfinite(y) for pts in data.values() for _, y in pts):
         coords = re.search(r'points="([^"]*)"', svg)
         assert coords and "nan" not in coords.group(1)
+
+
+def test_values_near_the_float_limits_draw_inside_the_chart() -> None:
+    for series in ([(0, -1.78e308)], [(0, -1.7e308), (1, 1.7e308)]):
+        coords = re.search(r'points="([^"]*)"', curve_svg({"a": series}))
+        assert coords and "nan" not in coords.group(1) and "inf" not in coords.group(1)
