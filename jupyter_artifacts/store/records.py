@@ -76,6 +76,8 @@ class Run:
     #: The writing process (None for runs recorded before the store knew it).
     host: str | None = None
     pid: int | None = None
+    #: The login name of who made the run (None before the store recorded it).
+    username: str | None = None
     heartbeat_at: float | None = None
     process_start: str | None = field(default=None, repr=False)
 
@@ -92,12 +94,20 @@ class Run:
     def ref(self) -> str:
         return f"run-{self.number}"
 
+    @property
+    def made_by(self) -> str:
+        """``user@host`` of who made the run (``-`` when the store did not record it)."""
+        if self.host is None:
+            return "-"
+        return f"{self.username}@{self.host}" if self.username else self.host
+
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Run:
         dirty = row["git_dirty"]
         # A catalog older than migration 4 opened read-only has no writer columns.
         names = row.keys()  # once: it builds a new list on each call
-        writer = {k: row[k] for k in ("host", "pid", "heartbeat_at", "process_start") if k in names}
+        writer = {k: row[k] for k in ("host", "pid", "heartbeat_at", "process_start", "username")
+                  if k in names}
         return cls(
             id=row["id"], number=row["number"], name=row["name"], status=row["status"],
             started_at=row["started_at"], ended_at=row["ended_at"],

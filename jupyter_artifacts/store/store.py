@@ -25,6 +25,7 @@ from .locations import objects_location
 from .objectstore import ObjectStore
 from .records import ArtifactVersion, Run, RunPage
 from .s3objects import open_objects
+from .remotes import REMOTES_FILE, lazy_fetcher
 from .validate import check_tags, value_json
 
 CATALOG_NAME = "catalog.sqlite"
@@ -90,6 +91,8 @@ class Store:
             open_objects(self.root, objects_location(self.root, objects), readonly=readonly)
         self.catalog = open_catalog(self.root / CATALOG_NAME, readonly=readonly,
                                     tmp_dir=self.root / "tmp")
+        if (self.root / REMOTES_FILE).exists():  # objects of a lazy pull come on first read
+            self.objects.fetch_missing = lazy_fetcher(self)
 
     @classmethod
     def open(
@@ -198,7 +201,7 @@ class Store:
         now = time.time()
         cols = {"id": run_id, "name": name or "run", "status": "running",
                 "started_at": started_at or now, "host": writer.host, "pid": writer.pid,
-                "process_start": writer.process_start, "heartbeat_at": now, **fields}
+                "username": writer.user, "process_start": writer.process_start, "heartbeat_at": now, **fields}
         with self.catalog.write() as conn:
             conn.execute(
                 f"INSERT INTO runs ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
