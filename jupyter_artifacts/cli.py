@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from . import cli_ship
+from . import cli_ship, cli_sync
 from .errors import ArtifactsError, NotFoundError
 from .store import Store
 from .store.catalog import NewerSchemaWarning
@@ -61,7 +61,7 @@ def cmd_ls(store: Store, args: argparse.Namespace) -> None:
 def _runs_columns(r: Any) -> list[str]:
     metrics = " ".join(f"{k}={v:.4g}" for k, v in list(r.metrics.items())[:4])
     return [r.ref, r.name[:40], r.status, _when(r.started_at),
-            f"{r.duration:.2f}s" if r.duration is not None else "-", metrics]
+            f"{r.duration:.2f}s" if r.duration is not None else "-", r.made_by, metrics]
 
 
 def cmd_runs(store: Store, args: argparse.Namespace) -> None:
@@ -77,7 +77,7 @@ def cmd_runs(store: Store, args: argparse.Namespace) -> None:
                                 order_by=args.sort, descending=not args.asc, limit=args.limit)
     rows = [_runs_columns(r) for r in page.runs]
     _emit(args, {"total": page.total, "runs": [r.to_dict() for r in page.runs]},
-          _table(rows, ["RUN", "NAME", "STATUS", "STARTED", "DURATION", "METRICS"])
+          _table(rows, ["RUN", "NAME", "STATUS", "STARTED", "DURATION", "BY", "METRICS"])
           + f"\n({len(page.runs)} of {page.total})")
 
 
@@ -85,7 +85,7 @@ def _writer(run: Any) -> str:
     if run.host is None:
         return "-"
     beat = f", last heartbeat {_when(run.heartbeat_at)}" if run.heartbeat_at else ""
-    return f"{run.host}, pid {run.pid}{beat}"
+    return f"{run.made_by}, pid {run.pid}{beat}"
 
 
 def show_run(store: Store, args: argparse.Namespace, ref: str) -> None:
@@ -204,7 +204,7 @@ def _global_flags(defaults: bool) -> _Parser:
     return flags
 
 
-_WRITING_COMMANDS = {"alias", "gc", *cli_ship.WRITING_COMMANDS}
+_WRITING_COMMANDS = {"alias", "gc", *cli_ship.WRITING_COMMANDS, *cli_sync.WRITING}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -249,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_gc)
     p = command("verify", "re-hash objects and check catalog references")
     p.set_defaults(func=cmd_verify)
+    cli_sync.register(command)
     return parser
 
 

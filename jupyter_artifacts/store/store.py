@@ -521,3 +521,17 @@ class Store:
     def verify(self) -> maintenance.VerifyReport:
         """Re-hash every object and check catalog references."""
         return maintenance.verify(self)
+
+    # -- sync with a team store (store/sync.py) --------------------------------------
+    def push(self, remote: str | None = None, *, everything: bool = False) -> Any:
+        """Send the runs and versions the remote lacks; returns a :class:`~.sync.SyncReport`."""
+        from .sync import push
+
+        return push(self, remote, everything=everything)
+
+    def pull(self, remote: str | None = None, *, lazy: bool = False,
+             everything: bool = False) -> Any:
+        """Take what the remote has and this store lacks (``lazy``: objects on first load)."""
+        from .sync import pull
+
+        return pull(self, remote, lazy=lazy, everything=everything)
