@@ -47,17 +47,21 @@ def cmd_pull(store: Store, args: argparse.Namespace) -> None:
 
 def register(command: Command) -> None:
     """Add the sync commands through the CLI's ``command(name, help)`` factory."""
+    from .cli import _global_flags  # --store and --json after the action too
+
+    common = [_global_flags(defaults=False)]
     p = command("remote", "team stores to push to and pull from: add, list, remove")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = actions.add_parser("add", help="name a team store")
+    add = actions.add_parser("add", help="name a team store", parents=common)
     add.add_argument("name")
     add.add_argument("--catalog", required=True, metavar="URL",
                      help="the team store's catalog: a store folder (or postgresql://...)")
     add.add_argument("--objects", metavar="URL",
                      help="its objects (s3://bucket/prefix); default: the folder's objects/")
-    remove = actions.add_parser("remove", help="forget a remote (the team store is untouched)")
+    remove = actions.add_parser("remove", help="forget a remote (the team store is untouched)",
+                                parents=common)
     remove.add_argument("name")
-    actions.add_parser("list", help="the remotes of this store")
+    actions.add_parser("list", help="the remotes of this store", parents=common)
     p.set_defaults(func=cmd_remote)
     for name, help in (("push", "send finished runs and new versions to a team store"),
                        ("pull", "take the runs and versions a team store has and this one lacks")):
