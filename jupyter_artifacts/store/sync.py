@@ -27,6 +27,7 @@ sync is the difference of two id sets, table by table, and re-running it moves n
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -144,6 +145,7 @@ def transfer(source: Store, target: Store, *, direction: str, remote: _remotes.R
     report.runs = [{"id": r["id"], "ref": f"run-{r['number']}", "name": r["name"],
                     "by": makers[r["id"]]} for r in copied]
     _copy_versions(source, target, version_ids, report, lazy)
+    _copy_late_objects(source, target, target_versions, report, lazy)
     report.links += rows.copy_pairs(
         src, tgt, "run_tags", ("run_id", "tag"), (), lambda r: r[0] in have_runs)
     report.links += rows.copy_pairs(
@@ -176,6 +178,42 @@ def _copy_versions(source: Store, target: Store, version_ids: list[str], report:
         report.versions += [{"id": v["id"], "ref": f"{v['name']}:v{v['version']}",
                              "source_ref": before[v["id"]],
                              "by": makers.get(v["run_id"] or "", "-")} for v in placed]
+
+
+def _copy_late_objects(source: Store, target: Store, shared: set[str], report: SyncReport,
+                       lazy: bool) -> None:
+    """Secondary objects attached to a version after it was synced (a figure's SVG is made
+    in the background, maybe after its run ended and was pushed): send them too."""
+    query = "SELECT id, metadata, summary FROM versions WHERE metadata LIKE '%\"objects\"%'"
+    theirs = {row[0]: row for row in target.catalog.query(query)}
+    for row in source.catalog.query(query):
+        if row[0] not in shared:
+            continue
+        extra = loads(row[1]).get("objects") or {}
+        there = theirs.get(row[0])
+        meta, summary = (loads(there[1]), loads(there[2])) if there else ({}, {})
+        missing = {k: v for k, v in extra.items() if k not in meta.get("objects", {})}
+        if not missing:
+            continue
+        for oid in missing.values():
+            if not lazy and not target.objects.exists(oid):
+                report.object_bytes += _remotes.copy_object(source, target, oid)
+                report.objects += 1
+        sizes = loads(row[2])
+        meta.setdefault("objects", {}).update(missing)
+        summary.update({f"{k}_size": sizes[f"{k}_size"] for k in missing if f"{k}_size" in sizes})
+        if not there:  # the target's row lacked "objects": read what else it holds
+            current = rows.rows_in(target.catalog, "versions", "id", [row[0]])[0]
+            meta, summary = ({**loads(current["metadata"]), "objects": missing},
+                             {**loads(current["summary"]), **summary})
+        with target.catalog.write() as conn:
+            conn.execute("UPDATE versions SET metadata = ?, summary = ? WHERE id = ?",
+                         (_json(meta), _json(summary), row[0]))
+        report.links += len(missing)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _merge_aliases(source: Store, target: Store, remote: _remotes.Remote, report: SyncReport,

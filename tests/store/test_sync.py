@@ -228,3 +228,22 @@ def test_remotes_file_keeps_no_secret_and_names_are_checked(tmp_path: Path, team
     assert data["remotes"]["team"]["objects"] == str(team.resolve() / "objects")
     with pytest.raises(NotFoundError):
         a.resolve("model")  # nothing was pulled by configuring
+
+
+def test_an_svg_attached_after_its_version_was_pushed_follows(tmp_path: Path, team: Path) -> None:
+    a, b = machine(tmp_path, "a", team), machine(tmp_path, "b", team)
+    [version_id] = make_model_versions(a, "fig", 1, "a")
+    a.push("team")
+    b.pull("team")
+    svg, size, _ = a.objects.put_bytes(b"<svg>late</svg>")
+    a.set_version_object(version_id, "svg", svg, size)  # the background SVG job ends late
+    report = a.push("team")
+    assert report.objects == 1 and report.object_bytes == size
+    shared = Store.open(team, create=False)
+    for store in (shared, b):
+        if store is b:
+            b.pull("team")
+        got = store.get_version(version_id)
+        assert got.metadata["objects"] == {"svg": svg} and got.summary["svg_size"] == size
+        assert store.objects.read_bytes(svg) == b"<svg>late</svg>"
+    assert a.push("team").moved_nothing and b.pull("team").moved_nothing
