@@ -13,7 +13,8 @@ sync is the difference of two id sets, table by table, and re-running it moves n
   summaries, tags, contexts and environments; the versions those runs made (and versions
   made outside runs) with their objects (a figure's SVG, a folder's files too), tags and
   lineage events; aliases. Runs still running (or dead) stay until they end, unless
-  ``everything`` (``--all``) takes them as they stand; they are not updated afterwards.
+  ``everything`` (``--all``) takes them as they stand; once they end, the next sync
+  replaces them with their finished state (row, params, metrics, tags).
 - **order**: objects first, then the catalog rows that reference them, in batches of
   :data:`~.sync_rows.BATCH`, one transaction each. A sync killed at any point leaves a
   consistent target; running it again finishes the job.
@@ -59,11 +60,14 @@ class SyncReport:
     conflicts: list[str] = field(default_factory=list)
     unfinished: int = 0
     """Runs left behind because they are still running (or dead); ``--all`` takes them."""
+    finished: int = 0
+    """Runs the target had as running (sent with ``--all``) that finished since: updated."""
     lazy: bool = False
 
     @property
     def moved_nothing(self) -> bool:
-        return not (self.runs or self.versions or self.objects or self.links or self.aliases)
+        return not (self.runs or self.versions or self.objects or self.links or self.aliases
+                    or self.finished)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,6 +93,8 @@ class SyncReport:
                                                       for v in renumbered]))
         lines += [f"  alias {a}" for a in self.aliases]
         lines += [f"  conflict: {c}" for c in self.conflicts]
+        if self.finished:
+            lines.append(f"  {self.finished} runs sent while running are now finished there")
         if self.unfinished:
             lines.append(f"  {self.unfinished} unfinished runs not sent (--all sends them)")
         return lines
@@ -118,10 +124,13 @@ def transfer(source: Store, target: Store, *, direction: str, remote: _remotes.R
     """Copy to ``target`` what ``source`` has and it lacks (see the module docstring)."""
     report = SyncReport(direction, remote.label.removeprefix("remote "), lazy=lazy)
     src, tgt = source.catalog, target.catalog
-    target_runs = rows.ids(tgt, "SELECT id FROM runs")
-    movable, unfinished = [], 0
+    target_status = dict(tgt.query("SELECT id, status FROM runs"))
+    target_runs = set(target_status)
+    movable, unfinished, ended = [], 0, []
     for run_id, status, started_at in src.query("SELECT id, status, started_at FROM runs"):
         if run_id in target_runs:
+            if target_status[run_id] == "running" and status != "running":
+                ended.append(run_id)  # sent with --all while running; finished since
             continue
         if status == "running" and not everything:
             unfinished += 1
@@ -141,6 +150,7 @@ def transfer(source: Store, target: Store, *, direction: str, remote: _remotes.R
     for table in ("contexts", "environments"):
         rows.copy_by_id(src, tgt, table)
     copied = rows.copy_runs(src, tgt, run_ids)
+    report.finished = rows.refresh_runs(src, tgt, ended)
     makers = {row["id"]: _by(row) for row in copied}
     report.runs = [{"id": r["id"], "ref": f"run-{r['number']}", "name": r["name"],
                     "by": makers[r["id"]]} for r in copied]

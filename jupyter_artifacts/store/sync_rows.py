@@ -91,6 +91,34 @@ def copy_runs(source: Catalog, target: Catalog, run_ids: Sequence[str]) -> list[
     return copied
 
 
+def refresh_runs(source: Catalog, target: Catalog, run_ids: Sequence[str]) -> int:
+    """Rewrite runs the target holds as still running with their finished state (a run
+    sent with ``--all`` that ended since): its row and the rows that travel with it."""
+    refreshed = 0
+    for chunk in chunks(run_ids):
+        runs = rows_in(source, "runs", "id", chunk)
+        children = {table: rows_in(source, table, "run_id", chunk) for table in RUN_CHILDREN}
+        with target.write() as conn:
+            marks = ",".join("?" * len(chunk))
+            stale = {row[0] for row in conn.execute(
+                f"SELECT id FROM runs WHERE status = 'running' AND id IN ({marks})",
+                list(chunk)).fetchall()}
+            fresh = [run for run in runs if run["id"] in stale and run["status"] != "running"]
+            if not fresh:
+                continue
+            keys = [run["id"] for run in fresh]
+            cols = [c for c in fresh[0] if c not in ("id", "number")]
+            conn.executemany(f"UPDATE runs SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
+                             [[*(run[c] for c in cols), run["id"]] for run in fresh])
+            marks = ",".join("?" * len(keys))
+            kept = set(keys)
+            for table in RUN_CHILDREN:
+                conn.execute(f"DELETE FROM {table} WHERE run_id IN ({marks})", keys)
+                insert(conn, table, (r for r in children[table] if r["run_id"] in kept))
+            refreshed += len(fresh)
+    return refreshed
+
+
 def _present(conn: Any, table: str, keys: Sequence[str]) -> set[str]:
     if not keys:
         return set()

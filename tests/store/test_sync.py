@@ -247,3 +247,21 @@ def test_an_svg_attached_after_its_version_was_pushed_follows(tmp_path: Path, te
         assert got.metadata["objects"] == {"svg": svg} and got.summary["svg_size"] == size
         assert store.objects.read_bytes(svg) == b"<svg>late</svg>"
     assert a.push("team").moved_nothing and b.pull("team").moved_nothing
+
+
+def test_a_run_sent_while_running_is_updated_once_it_ends(tmp_path: Path, team: Path) -> None:
+    a, b = machine(tmp_path, "a", team), machine(tmp_path, "b", team)
+    run = a.create_run("long", params={"epochs": 1})
+    a.log_metrics([(run.id, "loss", 0, 1.0, 1.0)])
+    assert [r["id"] for r in a.push("team", everything=True).runs] == [run.id]
+    b.pull("team", everything=True)
+    a.log_metrics([(run.id, "loss", 1, 0.5, 2.0)])
+    a.log_params(run.id, {"epochs": 2})
+    a.finish_run(run.id, "ok")
+    assert a.push("team").finished == 1
+    assert b.pull("team").finished == 1
+    for store in (Store.open(team, create=False), b):
+        got = store.get_run(run.id)
+        assert got.status == "ok" and got.params == {"epochs": 2}
+        assert [p[1] for p in store.metric_series(run.id, "loss")] == [1.0, 0.5]
+    assert a.push("team").moved_nothing and b.pull("team").moved_nothing
