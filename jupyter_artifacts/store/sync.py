@@ -124,7 +124,7 @@ def transfer(source: Store, target: Store, *, direction: str, remote: _remotes.R
     """Copy to ``target`` what ``source`` has and it lacks (see the module docstring)."""
     report = SyncReport(direction, remote.label.removeprefix("remote "), lazy=lazy)
     src, tgt = source.catalog, target.catalog
-    target_status = dict(tgt.query("SELECT id, status FROM runs"))
+    target_status: dict[str, str] = {row[0]: row[1] for row in tgt.query("SELECT id, status FROM runs")}
     target_runs = set(target_status)
     movable, unfinished, ended = [], 0, []
     for run_id, status, started_at in src.query("SELECT id, status, started_at FROM runs"):
