@@ -17,20 +17,12 @@ from . import cli_ship, cli_sync
 from .errors import ArtifactsError, NotFoundError
 from .store import Store
 from .store.catalog import NewerSchemaWarning
+from .store.records import human_size as _size
 from .store.store import DERIVED_STATUSES, RUN_STATUSES
 
 
 def _when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else "-"
-
-
-def _size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:

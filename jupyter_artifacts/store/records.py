@@ -12,6 +12,16 @@ def loads(text: str | None) -> Any:
     return json.loads(text) if text else {}
 
 
+def human_size(n: int) -> str:
+    """``n`` bytes as people read them: ``512 B``, ``1.5 MB``."""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
 @dataclass
 class ArtifactVersion:
     """One immutable version of a named artifact (``name:vN``)."""

@@ -36,6 +36,7 @@ from ..errors import RemoteError
 from . import remotes as _remotes
 from . import sync_rows as rows
 from .maintenance import version_oids
+from .records import human_size as _size
 from .records import loads
 
 if TYPE_CHECKING:
@@ -102,15 +103,6 @@ class SyncReport:
 
 def _some(items: list[str], n: int = 6) -> str:
     return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
-
-
-def _size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def _by(row: dict[str, Any] | None) -> str:
