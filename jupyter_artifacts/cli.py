@@ -140,11 +140,14 @@ def cmd_verify(store: Store, args: argparse.Namespace) -> int:
     report = store.verify()
     unreferenced = (f"{len(report.unreferenced)} objects nothing references (gc removes them)"
                     if report.unreferenced else None)
+    unfetched = (f"{len(report.unfetched)} objects pulled lazily, not fetched yet (they load "
+                 "from the remote on first use)" if report.unfetched else None)
     text = "\n".join([f"checked {report.checked_objects} objects: "
                       + ("ok" if report.ok else f"{len(report.problems)} problems"),
-                      *report.problems, *([unreferenced] if unreferenced else [])])
+                      *report.problems, *(line for line in (unreferenced, unfetched) if line)])
     _emit(args, {"ok": report.ok, "checked_objects": report.checked_objects,
-                 "problems": report.problems, "unreferenced": report.unreferenced}, text)
+                 "problems": report.problems, "unreferenced": report.unreferenced,
+                 "unfetched": report.unfetched}, text)
     return 0 if report.ok else 1
 
 

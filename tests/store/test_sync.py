@@ -183,6 +183,8 @@ def test_lazy_pull_fetches_objects_on_first_load_then_works_offline(tmp_path: Pa
     assert report.lazy and report.object_bytes == 0 and len(report.versions) == 2
     assert not b.objects.exists(first.oid)
     assert list_remotes(b.root)[0].lazy
+    checked = b.verify()  # not damage: the objects are on the remote
+    assert checked.ok and len(checked.unfetched) == 2
     ja.open_store(b.root)  # a new Store: the lazy remote comes from remotes.json
     np.testing.assert_array_equal(ja.load("weights:v1"), np.arange(10_000))
     assert b.objects.exists(first.oid)  # kept
