@@ -262,10 +262,12 @@ def _run(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:  # --help: argparse printed it and "exits"
         return exc.code if isinstance(exc.code, int) else 0
     try:
-        # Only import creates a store where there is none; reading commands never write to it.
+        # Only import and `remote add` (a new machine's first step) create a store where there
+        # is none; reading commands never write to it.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NewerSchemaWarning)  # said below, in one line
-            store = Store.open(args.store, create=args.command in cli_ship.WRITING_COMMANDS,
+            store = Store.open(args.store, create=args.command in cli_ship.WRITING_COMMANDS
+                               or getattr(args, "create_store", False),
                                readonly=args.command not in _WRITING_COMMANDS)
         if store.catalog.notice:
             print(f"jupyter-artifacts: warning: {store.catalog.notice}", file=sys.stderr)

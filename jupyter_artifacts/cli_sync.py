@@ -52,7 +52,9 @@ def register(command: Command) -> None:
     common = [_global_flags(defaults=False)]
     p = command("remote", "team stores to push to and pull from: add, list, remove")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = actions.add_parser("add", help="name a team store", parents=common)
+    add = actions.add_parser("add", help="name a team store (makes the local store if there is "
+                                         "none yet)", parents=common)
+    add.set_defaults(create_store=True)
     add.add_argument("name")
     add.add_argument("--catalog", required=True, metavar="URL",
                      help="the team store's catalog: a store folder (or postgresql://...)")

@@ -123,3 +123,17 @@ def test_the_command_line_reports_an_unreachable_remote_in_one_line(
     assert main(["--store", str(a.root), "remote", "add", "t", "--catalog",
                  "postgresql://ann:pw@db/x", "--objects", "s3://b/x"]) == 2
     assert "holds a password" in capsys.readouterr().err
+
+
+def test_a_new_machine_starts_with_remote_add_then_pull(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    team = team_store(tmp_path / "team")
+    a = Store.open(tmp_path / "a" / ".artifacts")
+    made = make_model_versions(a, "model", 2, "a")
+    a.push(str(team))
+    fresh = tmp_path / "new" / ".artifacts"
+    assert main(["remote", "add", "team", "--catalog", str(team), "--store", str(fresh)]) == 0
+    assert main(["pull", "--store", str(fresh)]) == 0
+    assert [v.id for v in Store.open(fresh, create=False).versions("model")] == made
+    assert main(["ls", "--store", str(tmp_path / "other")]) == 2  # other commands never create
+    assert not (tmp_path / "other").exists()
