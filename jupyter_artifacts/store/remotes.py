@@ -17,7 +17,6 @@ import os
 import re
 import urllib.parse
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -245,13 +244,15 @@ class LazyFetcher:
         return False
 
 
-def lazy_fetcher(store: Store) -> Callable[[str], bool] | None:
-    """The fetcher for a store that pulled lazily from some remote, else None."""
+def attach_lazy_fetcher(store: Store) -> None:
+    """Let a local store that pulled lazily fetch its missing objects from those remotes."""
     try:
         lazy = [r for r in list_remotes(store.root) if r.lazy]
     except RemoteError:
-        return None
-    return LazyFetcher(store, lazy) if lazy else None
+        return
+    objects: Any = store.objects  # the local folder's object store has the hook
+    if lazy and hasattr(objects, "fetch_missing"):
+        objects.fetch_missing = LazyFetcher(store, lazy)
 
 
 def as_dict(remote: Remote) -> dict[str, Any]:

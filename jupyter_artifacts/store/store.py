@@ -24,8 +24,8 @@ from .discovery import find_store_dir, resolve_store_dir
 from .locations import objects_location
 from .objectstore import ObjectStore
 from .records import ArtifactVersion, Run, RunPage
+from .remotes import REMOTES_FILE, attach_lazy_fetcher
 from .s3objects import open_objects
-from .remotes import REMOTES_FILE, lazy_fetcher
 from .validate import check_tags, value_json
 
 CATALOG_NAME = "catalog.sqlite"
@@ -92,7 +92,7 @@ class Store:
         self.catalog = open_catalog(self.root / CATALOG_NAME, readonly=readonly,
                                     tmp_dir=self.root / "tmp")
         if (self.root / REMOTES_FILE).exists():  # objects of a lazy pull come on first read
-            self.objects.fetch_missing = lazy_fetcher(self)
+            attach_lazy_fetcher(self)
 
     @classmethod
     def open(

@@ -288,9 +288,9 @@ def pull(store: Store, remote: str | None = None, *, lazy: bool = False,
         source.close()
     if lazy:
         source_remote.lazy = True
-        if store.objects.fetch_missing is None:
-            store.objects.fetch_missing = _remotes.LazyFetcher(store, [source_remote])
     _remotes.save_state(store.root, source_remote)
+    if lazy:
+        _remotes.attach_lazy_fetcher(store)
     return report
 
 
