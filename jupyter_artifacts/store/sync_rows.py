@@ -19,6 +19,29 @@ BATCH = 500
 RUN_CHILDREN = ("params", "metrics", "metric_summaries", "run_tags")
 
 
+# Metric columns that may hold NaN: SQLite keeps it as the text 'NaN' (it would turn a NaN
+# REAL into NULL), PostgreSQL as a float NaN. Rows are converted for the target's spelling.
+_NAN_COLUMNS = {"metrics": ("value",), "metric_summaries": ("last", "min", "max")}
+
+
+def _nan_spelling(catalog: Catalog) -> Any:
+    return float("nan") if getattr(catalog, "dialect", "sqlite") == "postgresql" else "NaN"
+
+
+def _is_nan(value: Any) -> bool:
+    return value == "NaN" or (isinstance(value, float) and value != value)
+
+
+def for_target(target: Catalog, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with NaN metric values spelled as ``target`` keeps them."""
+    columns = _NAN_COLUMNS.get(table)
+    if not columns:
+        return rows
+    nan = _nan_spelling(target)
+    return [{**row, **{c: nan for c in columns if _is_nan(row[c])}}
+            if any(_is_nan(row[c]) for c in columns) else row for row in rows]
+
+
 def chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -76,7 +99,8 @@ def copy_runs(source: Catalog, target: Catalog, run_ids: Sequence[str]) -> list[
     copied: list[dict[str, Any]] = []
     for chunk in chunks(run_ids):
         runs = {row["id"]: row for row in rows_in(source, "runs", "id", chunk)}
-        children = {table: rows_in(source, table, "run_id", chunk) for table in RUN_CHILDREN}
+        children = {table: for_target(target, table, rows_in(source, table, "run_id", chunk))
+                    for table in RUN_CHILDREN}
         with target.write() as conn:
             there = _present(conn, "runs", chunk)
             fresh = [runs[i] for i in chunk if i in runs and i not in there]
@@ -97,7 +121,8 @@ def refresh_runs(source: Catalog, target: Catalog, run_ids: Sequence[str]) -> in
     refreshed = 0
     for chunk in chunks(run_ids):
         runs = rows_in(source, "runs", "id", chunk)
-        children = {table: rows_in(source, table, "run_id", chunk) for table in RUN_CHILDREN}
+        children = {table: for_target(target, table, rows_in(source, table, "run_id", chunk))
+                    for table in RUN_CHILDREN}
         with target.write() as conn:
             marks = ",".join("?" * len(chunk))
             stale = {row[0] for row in conn.execute(
