@@ -113,14 +113,18 @@ def _load(root: Path) -> dict[str, Any]:
 
 
 def _save(root: Path, data: dict[str, Any]) -> None:
+    _write_json(root / REMOTES_FILE, data)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
     # Written aside and renamed: a reader never sees half a file.
-    tmp = root / f".{REMOTES_FILE}.{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, root / REMOTES_FILE)
+        os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise RemoteError(f"cannot write {root / REMOTES_FILE}: {exc.strerror or exc}") from None
+        raise RemoteError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def list_remotes(root: Path) -> list[Remote]:
@@ -187,8 +191,12 @@ def find_remote(root: Path, ref: str | None) -> Remote:
 
 
 # -- opening a remote ------------------------------------------------------------------
-def open_remote(remote: Remote, *, readonly: bool = False, create: bool = False) -> Store:
-    """Open the team store a remote names; one clear :class:`RemoteError` if it cannot be."""
+def open_remote(remote: Remote, home: Path, *, readonly: bool = False) -> Store:
+    """Open the team store a remote names; one clear :class:`RemoteError` if it cannot be.
+
+    ``home``: the local store's folder (a remote given by URLs is opened through a folder
+    of its own there, never by writing to the team's).
+    """
     from .store import Store
 
     root = _folder_root(remote.catalog)
@@ -197,7 +205,7 @@ def open_remote(remote: Remote, *, readonly: bool = False, create: bool = False)
         raise RemoteError(f"{remote.label}: {scheme}:// catalogs are not supported by this "
                           "version of jupyter-artifacts")
     try:
-        return Store.open(root, create=create, readonly=readonly and not create)
+        return Store.open(root, create=False, readonly=readonly)
     except StoreNotFoundError:
         raise RemoteError(f"{remote.label} cannot be reached: no store at {root}") from None
     except StoreError as exc:
@@ -229,7 +237,7 @@ class LazyFetcher:
         failures = []
         for remote in self.remotes:
             try:
-                source = self._open.get(remote.name) or open_remote(remote, readonly=True)
+                source = self._open.get(remote.name) or open_remote(remote, self.store.root, readonly=True)
                 self._open[remote.name] = source
                 if not source.objects.exists(oid):
                     continue

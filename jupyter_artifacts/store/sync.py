@@ -263,7 +263,7 @@ def _conflict(c: tuple[str, str, str], refs: dict[str, str], pull: bool, remote:
 def push(store: Store, remote: str | None = None, *, everything: bool = False) -> SyncReport:
     """Send what ``store`` has and the remote lacks; see the module docstring."""
     target_remote = _remotes.find_remote(store.root, remote)
-    target = _remotes.open_remote(target_remote)
+    target = _remotes.open_remote(target_remote, store.root)
     try:
         report = transfer(store, target, direction="push", remote=target_remote,
                           everything=everything)
@@ -280,7 +280,7 @@ def pull(store: Store, remote: str | None = None, *, lazy: bool = False,
     if lazy and source_remote.name == source_remote.catalog:
         raise RemoteError("a lazy pull needs a named remote, to fetch objects from later: "
                           "jupyter-artifacts remote add NAME --catalog URL")
-    source = _remotes.open_remote(source_remote, readonly=True)
+    source = _remotes.open_remote(source_remote, store.root, readonly=True)
     try:
         report = transfer(source, store, direction="pull", remote=source_remote,
                           everything=everything, lazy=lazy)
