@@ -4,7 +4,9 @@ A local store of ``N`` finished runs (10 params, 3 metric points + summaries, a 
 output version each; 100 distinct objects) is built with bulk SQL, pushed once to an empty
 team store (the full copy is reported too), then pushed and pulled again with nothing new:
 target under 2 s and 0 object bytes. Wall and CPU time (the machine may be shared).
-Run: ``python benchmarks/bench_sync.py [--runs 10000] [--repeat 3]``.
+Run: ``python benchmarks/bench_sync.py [--runs 10000] [--repeat 3]``; against a team store on
+servers: ``--catalog postgresql://host/db --objects s3://bucket/prefix`` (an empty catalog;
+credentials from PG*/AWS_*), else a team store folder made in a scratch folder.
 """
 
 from __future__ import annotations
@@ -77,20 +79,24 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     return statistics.median(walls), statistics.median(cpus), result
 
 
-def bench(runs: int, repeat: int) -> None:
+def bench(runs: int, repeat: int, catalog: str | None, objects: str | None) -> None:
     with scratch() as folder:
         local = Store.open(folder / "local" / ".artifacts")
         build(local, runs)
-        Store.open(folder / "team" / ".artifacts").close()
-        add_remote(local.root, "team", str(folder / "team" / ".artifacts"))
+        if catalog is None:
+            catalog = str(folder / "team" / ".artifacts")
+            Store.open(catalog).close()
+        add_remote(local.root, "team", catalog, objects)
         wall, cpu, report = timed(lambda: local.push("team"), 1)
-        emit("sync_first_push", wall, "s", None, cpu_s=round(cpu, 3), runs=len(report.runs),
+        team = "folder" if "://" not in catalog else catalog.split("://")[0]
+        emit("sync_first_push", wall, "s", None, team=team, cpu_s=round(cpu, 3), runs=len(report.runs),
              versions=len(report.versions), objects=report.objects,
              object_bytes=report.object_bytes)
         for name, step in (("push", local.push), ("pull", local.pull)):
             wall, cpu, report = timed(lambda step=step: step("team"), repeat)  # type: ignore[misc]
             assert report.moved_nothing, report.summary()
-            emit(f"sync_{name}_nothing_new", wall, "s", "< 2 s", cpu_s=round(cpu, 3), runs=runs,
+            emit(f"sync_{name}_nothing_new", wall, "s", "< 2 s", team=team, cpu_s=round(cpu, 3),
+                 runs=runs,
                  object_bytes=report.object_bytes)
         local.close()
 
@@ -99,8 +105,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--catalog", help="the team store's catalog URL (default: a folder)")
+    parser.add_argument("--objects", help="the team store's objects URL")
     args = parser.parse_args()
-    bench(args.runs, args.repeat)
+    bench(args.runs, args.repeat, args.catalog, args.objects)
 
 
 if __name__ == "__main__":
