@@ -21,13 +21,12 @@ from typing import Any
 from _common import emit, scratch
 
 from jupyter_artifacts.store import Store
-from jupyter_artifacts.store.catalog import Catalog
 from jupyter_artifacts.store.remotes import add_remote
 
 OBJECTS = 100
 
 
-def build(store: Store, runs: int) -> None:
+def build(store: Store, runs: int) -> Store:
     """``runs`` finished runs, each with params, metrics, a tag and one output version."""
     oids = [store.objects.put_bytes(f"object {i}".encode() * 100)[0] for i in range(OBJECTS)]
     path = store.catalog.path
@@ -65,7 +64,7 @@ def build(store: Store, runs: int) -> None:
                  "(SELECT MAX(version) FROM versions w WHERE w.name = v.name)")
     conn.execute("COMMIT")
     conn.close()
-    store.catalog = Catalog(path)
+    return Store.open(store.root, create=False)
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
@@ -82,7 +81,7 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
 def bench(runs: int, repeat: int, catalog: str | None, objects: str | None) -> None:
     with scratch() as folder:
         local = Store.open(folder / "local" / ".artifacts")
-        build(local, runs)
+        local = build(local, runs)
         if catalog is None:
             catalog = str(folder / "team" / ".artifacts")
             Store.open(catalog).close()
