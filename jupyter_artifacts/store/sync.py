@@ -7,8 +7,8 @@ sync is the difference of two id sets, table by table, and re-running it moves n
 - **numbers**: a store gives the runs and versions it receives its own next numbers, in
   the order they were made (``started_at`` / ``created_at``, then id). Two machines that each
   made ``model:v1..v3`` offline both push: the team store keeps all six, as ``model:v1..v6``;
-  each keeps its global id. ``latest`` is the version a store received last (its highest
-  number).
+  each keeps its global id. ``latest`` is the newest version made (``created_at``, then
+  id), so stores that hold the same versions agree on it whatever their numbers.
 - **what moves**: finished runs (ok, failed, interrupted) with their params, metrics and
   summaries, tags, contexts and environments; the versions those runs made (and versions
   made outside runs) with their objects (a figure's SVG, a folder's files too), tags and

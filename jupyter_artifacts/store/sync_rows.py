@@ -154,7 +154,7 @@ def _present(conn: Any, table: str, keys: Sequence[str]) -> set[str]:
 
 def insert_versions(conn: Any, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Insert versions the target lacks, numbering each after the target's last version of
-    its name, in the order given; ``latest`` moves to the last one. Returns them, renumbered."""
+    its name, in the order given; ``latest`` is the newest made. Returns them, renumbered."""
     there = _present(conn, "versions", [row["id"] for row in rows])
     fresh = [row for row in rows if row["id"] not in there]
     names = sorted({row["name"] for row in fresh})
@@ -174,11 +174,17 @@ def insert_versions(conn: Any, rows: Sequence[dict[str, Any]]) -> list[dict[str,
         "WHERE excluded.updated_at > artifacts.updated_at",
         [(row["name"], row["kind"], row["created_at"], row["created_at"]) for row in placed])
     insert(conn, "versions", placed)
-    newest = {row["name"]: row["id"] for row in placed}
+    # ``latest``: the newest version made (created_at, then id), wherever it was made, so
+    # every store that has the same versions agrees on it.
+    marks = ",".join("?" * len(names))
+    newest = conn.execute(
+        f"SELECT v.name, v.id FROM versions v WHERE v.name IN ({marks}) AND NOT EXISTS ("
+        "SELECT 1 FROM versions w WHERE w.name = v.name AND (w.created_at > v.created_at "
+        "OR (w.created_at = v.created_at AND w.id > v.id)))", names).fetchall()
     conn.executemany(
         "INSERT INTO aliases (name, alias, version_id) VALUES (?, 'latest', ?) "
         "ON CONFLICT (name, alias) DO UPDATE SET version_id = excluded.version_id",
-        sorted(newest.items()))
+        [(row[0], row[1]) for row in newest])
     return placed
 
 

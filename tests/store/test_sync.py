@@ -46,7 +46,7 @@ def test_two_machines_offline_histories_both_kept_without_duplicates(tmp_path: P
         ("model:v1", "model:v4"), ("model:v2", "model:v5"), ("model:v3", "model:v6")]
     shared = Store.open(team, create=False)
     assert [v.id for v in shared.versions("model")] == [*made_a, *made_b]
-    assert shared.resolve("model").id == made_b[-1]  # latest: the last one received
+    assert shared.resolve("model").id == made_b[-1]  # latest: the newest made
     for store in (a, b):
         store.pull("team")
     for store in (a, b, shared):
@@ -55,8 +55,9 @@ def test_two_machines_offline_histories_both_kept_without_duplicates(tmp_path: P
         for version_id in (*made_a, *made_b):  # reachable by global id everywhere
             assert store.resolve(version_id).id == version_id
         assert len(store.query_runs(limit=None).runs) == 6
-    # b sees a's versions after its own.
+    # b sees a's versions after its own; all agree on the newest (b's last).
     assert [v.id for v in b.versions("model")] == [*made_b, *made_a]
+    assert {s.resolve("model").id for s in (a, b, shared)} == {made_b[-1]}
     assert shared.verify().ok and a.verify().ok and b.verify().ok
 
 
