@@ -268,3 +268,19 @@ def test_a_run_sent_while_running_is_updated_once_it_ends(tmp_path: Path, team: 
         assert got.status == "ok" and got.params == {"epochs": 2}
         assert [p[1] for p in store.metric_series(run.id, "loss")] == [1.0, 0.5]
     assert a.push("team").moved_nothing and b.pull("team").moved_nothing
+
+
+def test_a_lazily_pulled_folder_fetches_its_manifest_and_files(tmp_path: Path, team: Path) -> None:
+    a, b = machine(tmp_path, "a", team), machine(tmp_path, "b", team)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"part-{i}.txt").write_text(str(i) * 500)
+    ja.open_store(a.root)
+    ja.save(folder, "data")
+    a.push("team")
+    b.pull("team", lazy=True)
+    ja.open_store(b.root)
+    loaded = ja.load("data")
+    assert sorted(p.read_text()[0] for p in loaded.iterdir()) == ["0", "1", "2"]
+    assert b.verify().ok and not b.verify().unfetched  # all of it is here now
