@@ -29,6 +29,7 @@ sync is the difference of two id sets, table by table, and re-running it moves n
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,8 @@ from .records import loads
 
 if TYPE_CHECKING:
     from .store import Store
+
+OBJECT_THREADS = 8
 
 
 @dataclass
@@ -168,18 +171,30 @@ def _copy_versions(source: Store, target: Store, version_ids: list[str], report:
         run_ids = sorted({v["run_id"] for v in versions if v["run_id"]})
         makers.update({r["id"]: _by(r) for r in rows.rows_in(src, "runs", "id", run_ids)})
         if not lazy:  # objects before the rows that reference them
+            needed: set[str] = set()
             for version in versions:
-                for oid in sorted(version_oids(source.objects, version["oid"], version["media_type"],
-                                               loads(version["metadata"]), strict=True)):
-                    if not target.objects.exists(oid):
-                        report.object_bytes += _remotes.copy_object(source, target, oid)
-                        report.objects += 1
+                needed |= version_oids(source.objects, version["oid"], version["media_type"],
+                                       loads(version["metadata"]), strict=True)
+            _copy_objects(source, target, sorted(needed), report)
         with target.catalog.write() as conn:
             placed = rows.insert_versions(conn, versions)
         before = {v["id"]: f"{v['name']}:v{v['version']}" for v in versions}
         report.versions += [{"id": v["id"], "ref": f"{v['name']}:v{v['version']}",
                              "source_ref": before[v["id"]],
                              "by": makers.get(v["run_id"] or "", "-")} for v in placed]
+
+
+def _copy_objects(source: Store, target: Store, oids: list[str], report: SyncReport) -> None:
+    """Copy the objects the target lacks, several at once: on an object store each check
+    and each upload is a network round trip, which threads overlap."""
+    def send(oid: str) -> int | None:
+        return None if target.objects.exists(oid) else _remotes.copy_object(source, target, oid)
+
+    with ThreadPoolExecutor(max_workers=OBJECT_THREADS, thread_name_prefix="ja-sync") as pool:
+        for size in pool.map(send, oids):
+            if size is not None:
+                report.object_bytes += size
+                report.objects += 1
 
 
 def _copy_late_objects(source: Store, target: Store, shared: set[str], report: SyncReport,
@@ -197,10 +212,8 @@ def _copy_late_objects(source: Store, target: Store, shared: set[str], report: S
         missing = {k: v for k, v in extra.items() if k not in meta.get("objects", {})}
         if not missing:
             continue
-        for oid in missing.values():
-            if not lazy and not target.objects.exists(oid):
-                report.object_bytes += _remotes.copy_object(source, target, oid)
-                report.objects += 1
+        if not lazy:
+            _copy_objects(source, target, sorted(set(missing.values())), report)
         sizes = loads(row[2])
         meta.setdefault("objects", {}).update(missing)
         summary.update({f"{k}_size": sizes[f"{k}_size"] for k in missing if f"{k}_size" in sizes})
