@@ -284,3 +284,19 @@ def test_a_lazily_pulled_folder_fetches_its_manifest_and_files(tmp_path: Path, t
     loaded = ja.load("data")
     assert sorted(p.read_text()[0] for p in loaded.iterdir()) == ["0", "1", "2"]
     assert b.verify().ok and not b.verify().unfetched  # all of it is here now
+
+
+def test_the_same_content_pushed_from_two_machines_is_stored_once(tmp_path: Path,
+                                                                   team: Path) -> None:
+    a, b = machine(tmp_path, "a", team), machine(tmp_path, "b", team)
+    payload = np.random.default_rng(0).bytes(3_000_000)
+    for store in (a, b):
+        oid, size, _ = store.objects.put_bytes(payload)
+        store.add_version("blob", oid=oid, kind="file", media_type="application/octet-stream",
+                          codec="bytes", size=size)
+    assert a.push("team").object_bytes == len(payload)
+    second = b.push("team")
+    assert len(second.versions) == 1 and second.object_bytes == 0  # two versions, one object
+    shared = Store.open(team, create=False)
+    assert [v.oid for v in shared.versions("blob")] == [oid, oid]
+    assert list(shared.objects.iter_oids()) == [oid]
