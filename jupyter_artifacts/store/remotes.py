@@ -12,6 +12,7 @@ A remote can also be a store folder: ``--catalog /team/.artifacts`` (its objects
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -92,10 +93,11 @@ def make_remote(name: str, catalog: str, objects: str | None = None) -> Remote:
     if root is not None:
         catalog = str(root)
         where = _local_path(objects)
-        if where is None or where.resolve() != root / "objects":
-            raise RemoteError(f"a store folder keeps its objects in {root / 'objects'}, "
-                              f"not {objects}")
-        objects = str(root / "objects")
+        if where is not None and where.resolve() != root / "objects":
+            raise RemoteError(f"a store folder keeps its objects in {root / 'objects'} or on "
+                              f"an object store (s3://...), not in {objects}")
+        if where is not None:
+            objects = str(root / "objects")
     return Remote(name, catalog, objects)
 
 
@@ -194,24 +196,44 @@ def find_remote(root: Path, ref: str | None) -> Remote:
 def open_remote(remote: Remote, home: Path, *, readonly: bool = False) -> Store:
     """Open the team store a remote names; one clear :class:`RemoteError` if it cannot be.
 
-    ``home``: the local store's folder (a remote given by URLs is opened through a folder
-    of its own there, never by writing to the team's).
+    A store folder opens as it is (with its objects on an object store if the remote says
+    so). A catalog URL (``postgresql://``) opens through a folder kept for the remote in
+    the local store ``home`` (``remotes/NAME/``), whose ``store.json`` names the remote's
+    catalog and objects: nothing is ever written into the team's own folder.
     """
     from .store import Store
 
     root = _folder_root(remote.catalog)
-    if root is None:
-        scheme = remote.catalog.split("://", 1)[0]
-        raise RemoteError(f"{remote.label}: {scheme}:// catalogs are not supported by this "
-                          "version of jupyter-artifacts")
+    objects = None if _local_path(remote.objects) is not None else remote.objects
     try:
-        return Store.open(root, create=False, readonly=readonly)
+        if root is not None:
+            if objects is None:
+                return Store.open(root, create=False, readonly=readonly)
+            _needs(remote, "jupyter_artifacts.store.s3objects", remote.objects)
+            return Store.open(root, create=False, readonly=readonly,  # type: ignore[call-arg,unused-ignore]
+                              objects=objects)
+        _needs(remote, "jupyter_artifacts.store.catalog_pg", remote.catalog)
+        if objects is not None:
+            _needs(remote, "jupyter_artifacts.store.s3objects", remote.objects)
+        folder = home / "remotes" / remote.name
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_json(folder / "store.json", {"catalog": remote.catalog, "objects": remote.objects})
+        return Store.open(folder, create=False, readonly=readonly)
     except StoreNotFoundError:
         raise RemoteError(f"{remote.label} cannot be reached: no store at {root}") from None
+    except RemoteError:
+        raise
     except StoreError as exc:
         raise RemoteError(f"{remote.label} cannot be used: {exc}") from None
     except OSError as exc:
         raise RemoteError(f"{remote.label} cannot be reached: {exc.strerror or exc}") from None
+
+
+def _needs(remote: Remote, module: str, url: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        scheme = url.split("://", 1)[0]
+        raise RemoteError(f"{remote.label}: {scheme}:// is not supported by this version of "
+                          "jupyter-artifacts")
 
 
 def copy_object(source: Store, target: Store, oid: str) -> int:

@@ -300,3 +300,15 @@ def test_the_same_content_pushed_from_two_machines_is_stored_once(tmp_path: Path
     shared = Store.open(team, create=False)
     assert [v.oid for v in shared.versions("blob")] == [oid, oid]
     assert list(shared.objects.iter_oids()) == [oid]
+
+
+def test_a_server_remote_that_cannot_be_used_is_one_line(tmp_path: Path) -> None:
+    a = machine(tmp_path, "a")
+    add_remote(a.root, "team", "postgresql://127.0.0.1:9/nothing", "s3://no-bucket/team")
+    make_model_versions(a, "model", 1, "a")
+    before = a.change_token()
+    for sync in (a.push, a.pull):
+        with pytest.raises(RemoteError, match="^remote 'team'") as caught:
+            sync("team")
+        assert "\n" not in str(caught.value)
+    assert a.change_token() == before
