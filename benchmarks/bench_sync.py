@@ -87,7 +87,8 @@ def bench(runs: int, repeat: int, catalog: str | None, objects: str | None) -> N
             Store.open(catalog).close()
         add_remote(local.root, "team", catalog, objects)
         wall, cpu, report = timed(lambda: local.push("team"), 1)
-        team = "folder" if "://" not in catalog else catalog.split("://")[0]
+        team = "+".join("folder" if not url or "://" not in url else url.split("://")[0]
+                        for url in (catalog, objects))  # catalog+objects, e.g. postgresql+s3
         emit("sync_first_push", wall, "s", None, team=team, cpu_s=round(cpu, 3), runs=len(report.runs),
              versions=len(report.versions), objects=report.objects,
              object_bytes=report.object_bytes)
