@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from jupyter_artifacts.store import Store
+
+# A machine: its own store, offline work, then push, pull, push to the team store.
+_MACHINE = """
+import sys
+from pathlib import Path
+from jupyter_artifacts.store import Store
+from jupyter_artifacts.store.remotes import add_remote
+sys.path.insert(0, sys.argv[5])
+from sync_helpers import make_model_versions
+store = Store.open(Path(sys.argv[1]))
+add_remote(store.root, "team", sys.argv[2], sys.argv[3] if sys.argv[3] != "-" else None)
+make_model_versions(store, "model", int(sys.argv[4]), sys.argv[1])
+store.push("team")
+store.pull("team")
+store.push("team")
+"""
+
+
+def run_machines(roots: list[Path], catalog: str, objects: str | None, count: int) -> list[int]:
+    """One process per store in ``roots``, all at once; their exit codes."""
+    procs = [subprocess.Popen([sys.executable, "-c", _MACHINE, str(root), catalog,
+                               objects or "-", str(count), str(Path(__file__).parent)])
+             for root in roots]
+    return [proc.wait(timeout=300) for proc in procs]
 
 
 def team_store(folder: Path) -> Path:
@@ -38,3 +64,17 @@ def ids(store: Store) -> dict[str, set[object]]:
             "SELECT run_id, version_id, type FROM events")},
         "tags": {tuple(r) for r in store.catalog.query("SELECT version_id, tag FROM version_tags")},
     }
+
+
+def assert_converged(shared: Store, roots: list[Path], versions: int) -> None:
+    """Every machine, after one more pull, holds what the team store holds; nothing moves
+    any more; the team store numbers the ``versions`` model versions 1..N and verifies."""
+    assert [v.version for v in shared.versions("model")] == list(range(1, versions + 1))
+    for root in roots:
+        local = Store.open(root, create=False)
+        local.pull("team")
+        assert ids(local) == ids(shared)
+        assert [v.version for v in local.versions("model")] == list(range(1, versions + 1))
+        assert local.push("team").moved_nothing and local.pull("team").moved_nothing
+        local.close()
+    assert shared.verify().ok

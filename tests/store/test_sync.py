@@ -308,7 +308,7 @@ def test_a_server_remote_that_cannot_be_used_is_one_line(tmp_path: Path) -> None
     make_model_versions(a, "model", 1, "a")
     before = a.change_token()
     for sync in (a.push, a.pull):
-        with pytest.raises(RemoteError, match="^remote 'team'") as caught:
+        with pytest.raises(RemoteError, match=r"^remote 'team'") as caught:
             sync("team")
         assert "\n" not in str(caught.value)
     assert a.change_token() == before

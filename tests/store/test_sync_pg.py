@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,25 +12,9 @@ from jupyter_artifacts.errors import RemoteError
 from jupyter_artifacts.store import Store
 from jupyter_artifacts.store.remotes import add_remote
 
-from .sync_helpers import ids, make_model_versions
+from .sync_helpers import assert_converged, make_model_versions, run_machines
 
 pytest.importorskip("jupyter_artifacts.store.catalog_pg", reason="no PostgreSQL catalog yet")
-
-MACHINE = """
-import sys
-from pathlib import Path
-from jupyter_artifacts.store import Store
-from jupyter_artifacts.store.remotes import add_remote
-sys.path.insert(0, sys.argv[5])
-from sync_helpers import make_model_versions
-store = Store.open(Path(sys.argv[1]))
-add_remote(store.root, "team", sys.argv[2], sys.argv[3])
-make_model_versions(store, "model", int(sys.argv[4]), sys.argv[1])
-store.push("team")
-store.pull("team")
-store.push("team")
-"""
-
 
 @pytest.fixture
 def team(tmp_path: Path, pg_url: str) -> tuple[str, str]:
@@ -52,19 +33,9 @@ def open_team(team: tuple[str, str], tmp_path: Path) -> Store:
 
 def test_machines_push_to_and_pull_from_a_postgresql_team_store(tmp_path: Path,
                                                                 team: tuple[str, str]) -> None:
-    helpers = str(Path(__file__).parent)
     roots = [tmp_path / f"m{i}" / ".artifacts" for i in range(3)]
-    procs = [subprocess.Popen([sys.executable, "-c", MACHINE, str(root), *team, "3", helpers],
-                              env=os.environ.copy()) for root in roots]
-    assert [p.wait(timeout=300) for p in procs] == [0, 0, 0]
-    shared = open_team(team, tmp_path)
-    assert [v.version for v in shared.versions("model")] == list(range(1, 10))
-    for root in roots:
-        local = Store.open(root, create=False)
-        local.pull("team")
-        assert ids(local) == ids(shared)
-        assert local.push("team").moved_nothing and local.pull("team").moved_nothing
-    assert shared.verify().ok
+    assert run_machines(roots, *team, 3) == [0, 0, 0]
+    assert_converged(open_team(team, tmp_path), roots, 9)
 
 
 def test_everything_travels_through_postgresql(tmp_path: Path, team: tuple[str, str]) -> None:

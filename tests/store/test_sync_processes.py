@@ -17,22 +17,7 @@ from jupyter_artifacts.store import Store
 from jupyter_artifacts.store.faults import PAUSE_VAR, READY_VAR
 from jupyter_artifacts.store.sync_rows import BATCH
 
-from .sync_helpers import ids, make_model_versions, team_store
-
-MACHINE = """
-import sys
-from pathlib import Path
-from jupyter_artifacts.store import Store
-from jupyter_artifacts.store.remotes import add_remote
-sys.path.insert(0, sys.argv[4])
-from sync_helpers import make_model_versions
-store = Store.open(Path(sys.argv[1]))
-add_remote(store.root, "team", sys.argv[2])
-make_model_versions(store, "model", int(sys.argv[3]), sys.argv[1])
-store.push("team")
-store.pull("team")
-store.push("team")
-"""
+from .sync_helpers import assert_converged, ids, make_model_versions, run_machines, team_store
 
 PUSHER = """
 import sys
@@ -43,20 +28,9 @@ Store.open(sys.argv[1], create=False).push(sys.argv[2])
 
 def test_machines_pushing_at_once_to_one_team_store_all_converge(tmp_path: Path) -> None:
     team = team_store(tmp_path / "team")
-    helpers = str(Path(__file__).parent)
     roots = [tmp_path / f"m{i}" / ".artifacts" for i in range(3)]
-    procs = [subprocess.Popen([sys.executable, "-c", MACHINE, str(root), str(team), "4", helpers])
-             for root in roots]
-    assert [p.wait(timeout=300) for p in procs] == [0, 0, 0]
-    shared = Store.open(team, create=False)
-    assert len(shared.versions("model")) == 12
-    assert [v.version for v in shared.versions("model")] == list(range(1, 13))
-    for root in roots:  # each pulled the others' work (after its own push)
-        local = Store.open(root, create=False)
-        local.pull("team")
-        assert ids(local) == ids(shared)
-        assert [v.version for v in local.versions("model")] == list(range(1, 13))
-    assert shared.verify().ok
+    assert run_machines(roots, str(team), None, 4) == [0, 0, 0]
+    assert_converged(Store.open(team, create=False), roots, 12)
 
 
 @pytest.mark.parametrize("phase", ["object-published", "catalog-committed"])

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,24 +12,9 @@ from jupyter_artifacts.errors import RemoteError
 from jupyter_artifacts.store import Store
 from jupyter_artifacts.store.remotes import add_remote
 
-from .sync_helpers import ids, make_model_versions
+from .sync_helpers import assert_converged, make_model_versions, run_machines
 
 pytest.importorskip("jupyter_artifacts.store.s3objects", reason="no S3 object store yet")
-
-MACHINE = """
-import sys
-from pathlib import Path
-from jupyter_artifacts.store import Store
-from jupyter_artifacts.store.remotes import add_remote
-sys.path.insert(0, sys.argv[5])
-from sync_helpers import make_model_versions
-store = Store.open(Path(sys.argv[1]))
-add_remote(store.root, "team", sys.argv[2], sys.argv[3])
-make_model_versions(store, "model", int(sys.argv[4]), sys.argv[1])
-store.push("team")
-store.pull("team")
-"""
-
 
 @pytest.fixture
 def team(tmp_path: Path, s3_url: str) -> tuple[str, str]:
@@ -44,21 +26,11 @@ def team(tmp_path: Path, s3_url: str) -> tuple[str, str]:
 
 def test_machines_push_to_and_pull_from_a_team_store_on_s3(tmp_path: Path,
                                                           team: tuple[str, str]) -> None:
-    helpers = str(Path(__file__).parent)
     roots = [tmp_path / f"m{i}" / ".artifacts" for i in range(3)]
-    procs = [subprocess.Popen([sys.executable, "-c", MACHINE, str(root), *team, "3", helpers],
-                              env=os.environ.copy()) for root in roots]
-    assert [p.wait(timeout=300) for p in procs] == [0, 0, 0]
-    shared = Store.open(team[0], create=False, objects=team[1])
-    assert [v.version for v in shared.versions("model")] == list(range(1, 10))
-    for root in roots:
-        local = Store.open(root, create=False)
-        local.pull("team")
-        assert ids(local) == ids(shared)
-        assert local.push("team").moved_nothing
-    for version in shared.versions("model"):
-        assert shared.objects.exists(version.oid)
-    assert shared.verify().ok
+    assert run_machines(roots, *team, 3) == [0, 0, 0]
+    shared = Store.open(team[0], create=False, objects=team[1])  # type: ignore[call-arg,unused-ignore]
+    assert_converged(shared, roots, 9)
+    assert all(shared.objects.exists(v.oid) for v in shared.versions("model"))
 
 
 def test_a_lazy_pull_from_s3_fetches_on_first_load(tmp_path: Path, team: tuple[str, str]) -> None:
