@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .catalog import Catalog
+from .runs import INSERT_PARAM
 
 BATCH = 500
 """Rows (runs or versions) copied per target transaction: a killed sync loses at most one."""
@@ -71,6 +72,9 @@ def insert(conn: Any, table: str, rows: Iterable[dict[str, Any]], skip: Iterable
     rows = list(rows)
     if not rows:
         return 0
+    if table == "params":  # the typed value is the target's own reading of the JSON value
+        conn.executemany(INSERT_PARAM, [(r["run_id"], r["key"], r["value"]) for r in rows])
+        return len(rows)
     cols = [c for c in rows[0] if c not in set(skip)]
     conn.executemany(
         f"INSERT INTO {table} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))}) "

@@ -103,6 +103,7 @@ def test_everything_a_run_holds_travels(tmp_path: Path, team: Path) -> None:
     shared = Store.open(team, create=False)
     got = shared.get_run(run.id)
     assert got.params == {"lr": 0.1} and got.tags == ["baseline"]
+    assert [r.id for r in shared.search_runs("params.lr > 0.05").runs] == [run.id]  # typed value
     assert got.environment_id == env and got.context_id == "ctx-1"
     assert shared.environment(env)["packages"] == {"numpy": "2.0"}
     assert shared.metric_series(run.id, "loss") == a.metric_series(run.id, "loss")

@@ -55,6 +55,7 @@ def test_everything_travels_through_postgresql(tmp_path: Path, team: tuple[str, 
     assert report.aliases == ["weights:production -> weights:v1"]
     got = b.get_run(run.id)
     assert got.params == {"lr": 0.1} and got.tags == ["t"]
+    assert [r.id for r in open_team(team, tmp_path).search_runs("params.lr > 0.05").runs] == [run.id]
     assert repr(b.metric_summary(run.id)) == repr(a.metric_summary(run.id))
     ja.open_store(b.root)
     np.testing.assert_array_equal(ja.load("weights:production"), np.arange(1000))
