@@ -62,3 +62,21 @@ def test_wrong_s3_credentials_are_one_line_and_leave_the_store_untouched(
     with pytest.raises(RemoteError):
         a.pull("team")
     assert (a.change_token(), (a.root / "remotes.json").read_bytes()) == before
+
+
+def test_a_team_store_on_postgresql_and_s3(tmp_path: Path, pg_url: str, s3_url: str) -> None:
+    a, b = (Store.open(tmp_path / n / ".artifacts") for n in "ab")
+    for store in (a, b):
+        add_remote(store.root, "team", pg_url, s3_url)
+    ja.open_store(a.root)
+    saved = ja.save(np.arange(50_000), "weights")
+    make_model_versions(a, "model", 2, "a")
+    first = a.push("team")
+    assert len(first.versions) == 3 and first.object_bytes > 0
+    assert not (a.root / "remotes" / "team" / "objects").exists() or not any(
+        (a.root / "remotes" / "team" / "objects").iterdir())  # the objects went to S3
+    report = b.pull("team", lazy=True)
+    assert len(report.runs) == 2 and len(report.versions) == 3 and report.object_bytes == 0
+    ja.open_store(b.root)
+    np.testing.assert_array_equal(ja.load(f"{saved.id}"), np.arange(50_000))
+    assert a.push("team").moved_nothing and b.pull("team").moved_nothing
