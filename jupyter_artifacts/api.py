@@ -249,3 +249,16 @@ def get_run(ref: str) -> Any:
     """One run's record (``run-17``, an id prefix or a run name); ``status`` is ``dead``
     for a run whose writing process is gone."""
     return _store().get_run(ref)
+
+
+def push(remote: str | None = None, *, all: bool = False) -> Any:
+    """Send to a team store (a remote's name, or a store path) the finished runs and the
+    versions it lacks; ``all`` also sends runs still running. Re-running moves nothing.
+    Returns a report (``print(*report.summary(), sep="\\n")``)."""
+    return _store().push(remote, everything=all)
+
+
+def pull(remote: str | None = None, *, lazy: bool = False, all: bool = False) -> Any:
+    """Take from a team store what this store lacks; ``lazy``: the catalog now, each object
+    from the remote on its first load. The report says who (user@host) made what."""
+    return _store().pull(remote, lazy=lazy, everything=all)

@@ -13,24 +13,16 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from . import cli_ship
+from . import cli_ship, cli_sync
 from .errors import ArtifactsError, NotFoundError
 from .store import Store
 from .store.catalog import NewerSchemaWarning
+from .store.records import human_size as _size
 from .store.store import DERIVED_STATUSES, RUN_STATUSES
 
 
 def _when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else "-"
-
-
-def _size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -61,7 +53,7 @@ def cmd_ls(store: Store, args: argparse.Namespace) -> None:
 def _runs_columns(r: Any) -> list[str]:
     metrics = " ".join(f"{k}={v:.4g}" for k, v in list(r.metrics.items())[:4])
     return [r.ref, r.name[:40], r.status, _when(r.started_at),
-            f"{r.duration:.2f}s" if r.duration is not None else "-", metrics]
+            f"{r.duration:.2f}s" if r.duration is not None else "-", r.made_by, metrics]
 
 
 def cmd_runs(store: Store, args: argparse.Namespace) -> None:
@@ -77,7 +69,7 @@ def cmd_runs(store: Store, args: argparse.Namespace) -> None:
                                 order_by=args.sort, descending=not args.asc, limit=args.limit)
     rows = [_runs_columns(r) for r in page.runs]
     _emit(args, {"total": page.total, "runs": [r.to_dict() for r in page.runs]},
-          _table(rows, ["RUN", "NAME", "STATUS", "STARTED", "DURATION", "METRICS"])
+          _table(rows, ["RUN", "NAME", "STATUS", "STARTED", "DURATION", "BY", "METRICS"])
           + f"\n({len(page.runs)} of {page.total})")
 
 
@@ -85,7 +77,7 @@ def _writer(run: Any) -> str:
     if run.host is None:
         return "-"
     beat = f", last heartbeat {_when(run.heartbeat_at)}" if run.heartbeat_at else ""
-    return f"{run.host}, pid {run.pid}{beat}"
+    return f"{run.made_by}, pid {run.pid}{beat}"
 
 
 def show_run(store: Store, args: argparse.Namespace, ref: str) -> None:
@@ -148,11 +140,14 @@ def cmd_verify(store: Store, args: argparse.Namespace) -> int:
     report = store.verify()
     unreferenced = (f"{len(report.unreferenced)} objects nothing references (gc removes them)"
                     if report.unreferenced else None)
+    unfetched = (f"{len(report.unfetched)} objects pulled lazily, not fetched yet (they load "
+                 "from the remote on first use)" if report.unfetched else None)
     text = "\n".join([f"checked {report.checked_objects} objects: "
                       + ("ok" if report.ok else f"{len(report.problems)} problems"),
-                      *report.problems, *([unreferenced] if unreferenced else [])])
+                      *report.problems, *(line for line in (unreferenced, unfetched) if line)])
     _emit(args, {"ok": report.ok, "checked_objects": report.checked_objects,
-                 "problems": report.problems, "unreferenced": report.unreferenced}, text)
+                 "problems": report.problems, "unreferenced": report.unreferenced,
+                 "unfetched": report.unfetched}, text)
     return 0 if report.ok else 1
 
 
@@ -204,7 +199,7 @@ def _global_flags(defaults: bool) -> _Parser:
     return flags
 
 
-_WRITING_COMMANDS = {"alias", "gc", *cli_ship.WRITING_COMMANDS}
+_WRITING_COMMANDS = {"alias", "gc", *cli_ship.WRITING_COMMANDS, *cli_sync.WRITING}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -249,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_gc)
     p = command("verify", "re-hash objects and check catalog references")
     p.set_defaults(func=cmd_verify)
+    cli_sync.register(command)
     return parser
 
 
@@ -266,10 +262,12 @@ def _run(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:  # --help: argparse printed it and "exits"
         return exc.code if isinstance(exc.code, int) else 0
     try:
-        # Only import creates a store where there is none; reading commands never write to it.
+        # Only import and `remote add` (a new machine's first step) create a store where there
+        # is none; reading commands never write to it.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NewerSchemaWarning)  # said below, in one line
-            store = Store.open(args.store, create=args.command in cli_ship.WRITING_COMMANDS,
+            store = Store.open(args.store, create=args.command in cli_ship.WRITING_COMMANDS
+                               or getattr(args, "create_store", False),
                                readonly=args.command not in _WRITING_COMMANDS)
         if store.catalog.notice:
             print(f"jupyter-artifacts: warning: {store.catalog.notice}", file=sys.stderr)

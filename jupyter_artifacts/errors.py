@@ -100,3 +100,7 @@ class TruncatedResultWarning(UserWarning):
 
 class InvalidValueError(ArtifactsError, ValueError):
     """A value handed to a run (a metric, a param, a tag) cannot be recorded."""
+
+
+class RemoteError(StoreError):
+    """A remote store (``jupyter-artifacts remote``) cannot be reached, used or configured."""

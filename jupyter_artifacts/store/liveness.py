@@ -17,6 +17,7 @@ again at its next heartbeat, and ends ``ok`` or ``failed`` as usual.
 from __future__ import annotations
 
 import functools
+import getpass
 import os
 import socket
 import sqlite3
@@ -37,6 +38,7 @@ class Writer:
     host: str
     pid: int
     process_start: str | None
+    user: str | None = None
 
 
 @functools.cache
@@ -71,10 +73,18 @@ def _this_host() -> str:
     return socket.gethostname()
 
 
+@functools.cache
+def _this_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container uid with no passwd entry and no $USER
+        return None
+
+
 def this_writer() -> Writer:
     """This process, as recorded on the runs it starts."""
     pid = os.getpid()
-    return Writer(_this_host(), pid, _own_start(pid))
+    return Writer(_this_host(), pid, _own_start(pid), _this_user())
 
 
 @functools.cache

@@ -40,6 +40,9 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)
     unreferenced: list[str] = field(default_factory=list)
     """Objects no version references: not damage (a crash mid-save leaves some); gc removes them."""
+    unfetched: list[str] = field(default_factory=list)
+    """Objects of versions pulled lazily (``pull --lazy``) not fetched yet: they load from the
+    remote on first read."""
 
     @property
     def ok(self) -> bool:
@@ -214,7 +217,11 @@ def verify(store: Store) -> VerifyReport:
         live, damage = scan_references(store)
         report.problems.extend(damage)
         for oid in sorted(live):
-            if not store.objects.exists(oid):
+            if store.objects.exists(oid):
+                continue
+            if getattr(store.objects, "fetch_missing", None) is not None:
+                report.unfetched.append(oid)  # a lazy pull's: fetched from its remote when read
+            else:
                 report.problems.append(f"object {oid[:12]} is referenced but missing")
         for row in store.catalog.query("PRAGMA foreign_key_check"):
             report.problems.append(f"catalog: dangling reference in {row[0]} (row {row[1]})")

@@ -247,6 +247,12 @@ def _typed_param_values(conn: Connection) -> None:
     )
 
 
+def _run_user(conn: Connection) -> None:
+    # Who made a run (the login name beside the host): once stores sync, a team store shows
+    # whose runs it received. "username", not "user": USER is a reserved word in PostgreSQL.
+    conn.execute("ALTER TABLE runs ADD COLUMN username TEXT")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial),
     Migration(2, "metric summaries for fast metric-ordered search", _metric_summaries),
@@ -255,6 +261,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "covering (key, run_id, value) indexes on params and metric summaries",
               _covering_indexes),
     Migration(6, "params keep their typed value in an indexed column", _typed_param_values),
+    Migration(7, "record the user who made each run", _run_user),
 ]
 LATEST = MIGRATIONS[-1].version
 

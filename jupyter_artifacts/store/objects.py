@@ -50,6 +50,9 @@ class LocalObjectStore(ObjectStore):
         self.tmp_dir = self.root / "tmp"
         self.readonly = readonly
         self.url = str(self.root)
+        #: Called with the oid of an object that is absent when it is read; True once it
+        #: put the object here (a lazily pulled store fetches it from its remote).
+        self.fetch_missing: Callable[[str], bool] | None = None
         if not readonly:
             self.objects_dir.mkdir(parents=True, exist_ok=True)
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -67,7 +70,12 @@ class LocalObjectStore(ObjectStore):
         try:
             return os.lstat(self.path(oid)).st_size
         except FileNotFoundError:
+            if self._fetched(oid):
+                return os.lstat(self.path(oid)).st_size
             raise missing(oid) from None
+
+    def _fetched(self, oid: str) -> bool:
+        return self.fetch_missing is not None and self.fetch_missing(oid)
 
     def touch(self, oid: str) -> bool:
         """Mark an existing object as just used (so gc spares it); False if it is absent.
@@ -96,7 +104,12 @@ class LocalObjectStore(ObjectStore):
         try:
             # O_NONBLOCK: opening a FIFO planted as an object must not wait for a writer.
             flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-            fd = os.open(path, flags)
+            try:
+                fd = os.open(path, flags)
+            except FileNotFoundError:
+                if not self._fetched(oid):
+                    raise
+                fd = os.open(path, flags)
         except FileNotFoundError:
             raise missing(oid) from None
         except OSError as exc:

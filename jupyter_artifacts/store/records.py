@@ -12,6 +12,16 @@ def loads(text: str | None) -> Any:
     return json.loads(text) if text else {}
 
 
+def human_size(n: int) -> str:
+    """``n`` bytes as people read them: ``512 B``, ``1.5 MB``."""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
 @dataclass
 class ArtifactVersion:
     """One immutable version of a named artifact (``name:vN``)."""
@@ -76,6 +86,8 @@ class Run:
     #: The writing process (None for runs recorded before the store knew it).
     host: str | None = None
     pid: int | None = None
+    #: The login name of who made the run (None before the store recorded it).
+    username: str | None = None
     heartbeat_at: float | None = None
     process_start: str | None = field(default=None, repr=False)
 
@@ -92,12 +104,20 @@ class Run:
     def ref(self) -> str:
         return f"run-{self.number}"
 
+    @property
+    def made_by(self) -> str:
+        """``user@host`` of who made the run (``-`` when the store did not record it)."""
+        if self.host is None:
+            return "-"
+        return f"{self.username}@{self.host}" if self.username else self.host
+
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Run:
         dirty = row["git_dirty"]
         # A catalog older than migration 4 opened read-only has no writer columns.
         names = row.keys()  # once: it builds a new list on each call
-        writer = {k: row[k] for k in ("host", "pid", "heartbeat_at", "process_start") if k in names}
+        writer = {k: row[k] for k in ("host", "pid", "heartbeat_at", "process_start", "username")
+                  if k in names}
         return cls(
             id=row["id"], number=row["number"], name=row["name"], status=row["status"],
             started_at=row["started_at"], ended_at=row["ended_at"],

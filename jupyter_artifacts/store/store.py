@@ -24,6 +24,7 @@ from .discovery import find_store_dir, resolve_store_dir
 from .locations import objects_location
 from .objectstore import ObjectStore
 from .records import ArtifactVersion, Run, RunPage
+from .remotes import REMOTES_FILE, attach_lazy_fetcher
 from .s3objects import open_objects
 from .validate import check_tags, value_json
 
@@ -90,6 +91,8 @@ class Store:
             open_objects(self.root, objects_location(self.root, objects), readonly=readonly)
         self.catalog = open_catalog(self.root / CATALOG_NAME, readonly=readonly,
                                     tmp_dir=self.root / "tmp")
+        if (self.root / REMOTES_FILE).exists():  # objects of a lazy pull come on first read
+            attach_lazy_fetcher(self)
 
     @classmethod
     def open(
@@ -198,7 +201,7 @@ class Store:
         now = time.time()
         cols = {"id": run_id, "name": name or "run", "status": "running",
                 "started_at": started_at or now, "host": writer.host, "pid": writer.pid,
-                "process_start": writer.process_start, "heartbeat_at": now, **fields}
+                "username": writer.user, "process_start": writer.process_start, "heartbeat_at": now, **fields}
         with self.catalog.write() as conn:
             conn.execute(
                 f"INSERT INTO runs ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
@@ -518,3 +521,17 @@ class Store:
     def verify(self) -> maintenance.VerifyReport:
         """Re-hash every object and check catalog references."""
         return maintenance.verify(self)
+
+    # -- sync with a team store (store/sync.py) --------------------------------------
+    def push(self, remote: str | None = None, *, everything: bool = False) -> Any:
+        """Send the runs and versions the remote lacks; returns a :class:`~.sync.SyncReport`."""
+        from .sync import push
+
+        return push(self, remote, everything=everything)
+
+    def pull(self, remote: str | None = None, *, lazy: bool = False,
+             everything: bool = False) -> Any:
+        """Take what the remote has and this store lacks (``lazy``: objects on first load)."""
+        from .sync import pull
+
+        return pull(self, remote, lazy=lazy, everything=everything)
