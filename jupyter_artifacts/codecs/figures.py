@@ -117,8 +117,9 @@ def _attach_svg(store: Store, version: ArtifactVersion, payload: bytes | Any | N
     if isinstance(payload, Future):
         try:
             payload = payload.result()
-        except Exception:  # unpicklable after all: no SVG rather than a stale one
-            _log.warning("jupyter-artifacts: no SVG for %s (figure cannot be copied)", version.ref)
+        except Exception as exc:  # unpicklable after all: no SVG rather than a stale one
+            _log.warning("jupyter-artifacts: no SVG for %s (figure cannot be copied: %s: %s)",
+                         version.ref, type(exc).__name__, exc)
             return
     if svg is not None:
         oid, size, _ = store.objects.put_bytes(svg)
