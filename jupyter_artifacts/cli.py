@@ -247,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_gc)
     p = command("verify", "re-hash objects and check catalog references")
     p.set_defaults(func=cmd_verify)
+    from .cli_reproduce import register as register_reproduce
+
+    register_reproduce(sub, command)
     return parser
 
 
