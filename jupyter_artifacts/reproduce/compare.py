@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..codecs.base import mro_names
 from ..errors import ArtifactsError
 from ..store import ArtifactVersion, Store
 
@@ -62,6 +63,8 @@ def _frames(a: Any, b: Any, rtol: float) -> tuple[str, str]:
         return DIFFERS, f"columns {list(a.columns)} -> {list(b.columns)}"
     if a.shape != b.shape:
         return DIFFERS, f"shape {a.shape} -> {b.shape}"
+    if not a.index.equals(b.index):
+        return DIFFERS, "the row index differs"
     status, details = EXACT, []
     for col in a.columns:
         got, why = values(a[col].to_numpy(), b[col].to_numpy(), rtol)
@@ -84,12 +87,12 @@ def _state(obj: Any) -> Any:
 
 def values(a: Any, b: Any, rtol: float, depth: int = 0) -> tuple[str, str]:
     """Compare two loaded values; ``(status, readable detail)``."""
-    mro = {f"{c.__module__}.{c.__qualname__}" for c in type(a).__mro__}
+    mro = mro_names(a)
     if type(a) is not type(b):
         return DIFFERS, f"type {type(a).__name__} -> {type(b).__name__}"
-    if "pandas.core.frame.DataFrame" in mro:
+    if mro & {"pandas.core.frame.DataFrame", "pandas.DataFrame"}:
         return _frames(a, b, rtol)
-    if "pandas.core.series.Series" in mro:
+    if mro & {"pandas.core.series.Series", "pandas.Series"}:
         return _frames(a.to_frame(), b.to_frame(), rtol)
     if isinstance(a, bool | str | bytes | type(None)):
         return (EXACT, "") if a == b else (DIFFERS, f"{a!r:.60} -> {b!r:.60}")

@@ -137,7 +137,7 @@ def _provide(store: Store, plan: ReplayPlan) -> None:
                 seen_files.add(version.name)
                 path = plan.workdir / version.name
                 plan.files.append(FileInput(path, version, _file_state(path, version)))
-        bound |= set((recorded.get("outputs") or {}))
+        bound |= set(recorded.get("outputs") or {})
         bound |= {v.name for v in planner.outputs if is_variable(v.name)}
 
 

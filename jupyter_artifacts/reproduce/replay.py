@@ -227,7 +227,8 @@ def _compare(store: Store, replayed: Store, result: ReplayResult, rtol: float,
         outcomes = compare_runs((store, recorded), (replayed, run), rtol, pixel_tolerance)
         result.outcomes[recorded.ref] = outcomes
         result.status = compare.worst(result.status, *(o.status for o in outcomes))
-        if any(o.status != compare.EXACT for o in outcomes) and (why := compare.unseeded(recorded.code or "")):
+        differs = any(o.status != compare.EXACT for o in outcomes)
+        if differs and (why := compare.unseeded(recorded.code or "")):
             result.unseeded[recorded.ref] = why
     if len(made) < len(result.plan.runs) and not result.error:
         result.error = f"only {len(made)} of {len(result.plan.runs)} cells ran"
