@@ -15,16 +15,16 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import emit, scratch  # noqa: E402
+from _common import emit, scratch
 
 CELLS = 10
 SETUP = "import numpy as np\nimport time\nx0 = np.linspace(0, 1, 200_000)"
-STEP = "%%track step{i}\nx{i} = np.sqrt(x{prev} ** 2 + 1.0) / 1.5\ntime.sleep(0.2)\nmean{i} = float(x{i}.mean())"
+STEP = ("%%track step{i}\nx{i} = np.sqrt(x{prev} ** 2 + 1.0) / 1.5\ntime.sleep(0.2)\n"
+        "mean{i} = float(x{i}.mean())")
 
 
 def chain() -> list[str]:

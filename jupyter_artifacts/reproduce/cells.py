@@ -34,7 +34,10 @@ def find_cell(notebook: str | os.PathLike[str], cell_id: str) -> Any:
     """The cell of ``notebook`` with this id (or this index, for old notebooks without ids)."""
     import nbformat
 
-    nb = nbformat.read(os.fspath(notebook), as_version=4)
+    try:
+        nb = nbformat.read(os.fspath(notebook), as_version=4)
+    except (OSError, ValueError) as exc:  # not JSON, not a notebook
+        raise NotFoundError(f"{Path(notebook).name} is not a readable notebook ({exc})") from None
     for cell in nb.cells:
         if cell.get("id") == cell_id:
             return cell
