@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
+from _common import emit, scratch
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _common import emit, scratch
 
 CELLS = 10
 SETUP = "import numpy as np\nimport time\nx0 = np.linspace(0, 1, 200_000)"
