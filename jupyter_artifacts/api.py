@@ -265,8 +265,10 @@ def restore(
     """
     from .reproduce.restore import restore as _restore
 
-    if namespace is None:
-        namespace = _user_namespace() or sys._getframe(1).f_globals
+    if namespace is None:  # an empty user namespace (just restarted) is still the one
+        namespace = _user_namespace()
+        if namespace is None:
+            namespace = sys._getframe(1).f_globals
     return _restore(_store(), ref, namespace, inputs=inputs, outputs=outputs, only=only,
                     name=name, trust=trust)
 

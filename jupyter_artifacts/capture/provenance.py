@@ -8,19 +8,26 @@ A run's ``metadata["namespace"]`` maps the names a cell read (``inputs``) and bo
     {"param": "<key>"}            a param of the run (read, or bound to a literal)
     {"metric": "<key>"}           a metric of the run (a number the cell computed)
     {"import": "mod[:qualname]"}  a module, or a function or class importable from one
-    {"unstored": "<why>"}         a value never stored (an open file, a generator...)
+    {"estimator": "mod:Class", "params": {...}}  an unfitted estimator, rebuilt from its params
+    {"unstored": "<why>"}         a value never stored (an open file, a generator...); for a
+                                  function defined in the notebook, with its ``"source"``
 
 Classifying a name costs a few ``isinstance`` checks: this runs on every tracked cell.
 """
 
 from __future__ import annotations
 
+import inspect
 import sys
 import types
 from typing import Any
 
 #: At most this many names per side: a cell binding thousands of names is not the common case.
 MAX_NAMES = 200
+#: Source of a notebook-defined function longer than this is not kept.
+MAX_SOURCE = 20_000
+# Function code -> its source: a function read by many cells is looked up once.
+_sources: dict[types.CodeType, str | None] = {}
 
 
 def import_spec(value: Any) -> str | None:
@@ -56,14 +63,57 @@ def unstored_reason(value: Any) -> str:
     return f"a {type(value).__module__}.{type(value).__qualname__}, which the tracker does not store"
 
 
+def function_source(value: Any) -> str | None:
+    """The source of a function defined in the notebook (IPython keeps each cell's code)."""
+    if not isinstance(value, types.FunctionType) or value.__module__ != "__main__":
+        return None
+    code = value.__code__
+    if code not in _sources:
+        try:
+            source: str | None = inspect.getsource(value)
+        except (OSError, TypeError):
+            source = None
+        if len(_sources) > 1000:
+            _sources.clear()
+        _sources[code] = source if source and len(source) <= MAX_SOURCE else None
+    return _sources[code]
+
+
+def function_imports(func: types.FunctionType) -> dict[str, str]:
+    """The modules and importable names a notebook function uses from the notebook's globals
+    (``np`` in ``return np.sqrt(x)``): a replay imports them before defining it."""
+    found = {}
+    for name in func.__code__.co_names:
+        value = func.__globals__.get(name)
+        if value is not None and (spec := import_spec(value)) is not None:
+            found[name] = spec
+    return found
+
+
+def estimator_call(value: Any) -> tuple[str, dict[str, Any]] | None:
+    """``("sklearn.ensemble:RandomForestClassifier", {"n_estimators": 10, ...})`` for an
+    unfitted scikit-learn estimator whose parameters are plain values: enough to rebuild it."""
+    get_params = getattr(value, "get_params", None)
+    spec = import_spec(type(value))
+    if get_params is None or spec is None or "sklearn" not in spec:
+        return None
+    try:
+        params = get_params(deep=False)
+    except Exception:  # a third-party estimator with a broken get_params
+        return None
+    if not all(v is None or isinstance(v, bool | int | float | str) for v in params.values()):
+        return None  # nested estimators, callables: not rebuilt from text
+    return spec, dict(sorted(params.items()))
+
+
 class NamespaceRecord:
     """Collects, during one tracked cell, where each read and bound name ended up."""
 
     def __init__(self) -> None:
-        self.inputs: dict[str, dict[str, str]] = {}
-        self.outputs: dict[str, dict[str, str]] = {}
+        self.inputs: dict[str, dict[str, Any]] = {}
+        self.outputs: dict[str, dict[str, Any]] = {}
 
-    def read(self, name: str, entry: dict[str, str]) -> None:
+    def read(self, name: str, entry: dict[str, Any]) -> None:
         if len(self.inputs) < MAX_NAMES:
             self.inputs[name] = entry
 
@@ -72,9 +122,20 @@ class NamespaceRecord:
             self.outputs[name] = entry
 
     def read_other(self, name: str, value: Any) -> None:
-        """A read value of no kind the tracker stores: an import, or listed as unstored."""
+        """A read value of no kind the tracker stores: an import, or listed as unstored (with
+        the source of a function defined in the notebook, or the call that rebuilds an
+        unfitted estimator, so a replay can define it again)."""
         spec = import_spec(value)
-        self.read(name, {"import": spec} if spec else {"unstored": unstored_reason(value)})
+        if spec:
+            self.read(name, {"import": spec})
+            return
+        entry: dict[str, Any] = {"unstored": unstored_reason(value)}
+        if (source := function_source(value)) is not None:
+            entry["source"] = source
+            entry["imports"] = function_imports(value)
+        elif (call := estimator_call(value)) is not None:
+            entry = {"estimator": call[0], "params": call[1]}
+        self.read(name, entry)
 
     def wrote_other(self, name: str, value: Any) -> None:
         """A bound value the tracker does not store: an import, or listed as unstored."""

@@ -36,6 +36,8 @@ class ReplayPlan:
     loads: dict[str, ArtifactVersion] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     imports: dict[str, str] = field(default_factory=dict)
+    definitions: dict[str, str] = field(default_factory=dict)  # notebook functions: their source
+    estimators: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # unfitted
     files: list[FileInput] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)  # variable -> why nothing provides it
     workdir: Path = field(default_factory=Path.cwd)
@@ -150,6 +152,14 @@ def _provide_one(plan: ReplayPlan, planner: _RunPlan, run: Run, name: str, entry
         return
     if "import" in entry:
         plan.imports[name] = entry["import"]
+        return
+    if "source" in entry:
+        plan.definitions[name] = entry["source"]
+        for used, spec in (entry.get("imports") or {}).items():
+            plan.imports.setdefault(used, spec)
+        return
+    if "estimator" in entry:
+        plan.estimators[name] = (entry["estimator"], entry.get("params") or {})
         return
     if "unstored" in entry:
         plan.missing.setdefault(name, entry["unstored"])

@@ -84,7 +84,12 @@ def setup_source(store: Store, plan: ReplayPlan) -> str:
              "from jupyter_artifacts.reproduce.replay import load_recorded, restore_file",
              f"RECORDED_STORE = {root!r}", *_environment_note(store, plan.runs[-1])]
     lines += [_import_line(name, spec) for name, spec in sorted(plan.imports.items())]
+    lines += [plan.definitions[name].rstrip("\n") for name in sorted(plan.definitions)]
     lines += [f"{name} = {value!r}" for name, value in sorted(plan.params.items())]
+    for name, (spec, params) in sorted(plan.estimators.items()):
+        module, _, cls = spec.partition(":")
+        args = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        lines.append(f"from {module} import {cls} as _{name}_class\n{name} = _{name}_class({args})")
     lines += [f"{name} = load_recorded(RECORDED_STORE, {v.id!r})  # {v.ref}"
               for name, v in sorted(plan.loads.items())]
     for file in plan.files:

@@ -82,10 +82,16 @@ class _RunPlan:
         self.inputs = [v for kind, v in events if kind == "input"]
         self.outputs = [v for kind, v in events if kind == "output"]
 
-    def entry(self, name: str, entry: dict[str, str], side: str) -> Binding | str:
+    def entry(self, name: str, entry: dict[str, Any], side: str) -> Binding | str:
         """A binding, or the reason the name cannot be bound."""
         if "unstored" in entry:
+            if "source" in entry:  # not run here: restoring binds values, it runs no code
+                return f"{entry['unstored']}; its source is recorded and a replay defines it"
             return entry["unstored"]
+        if "estimator" in entry:
+            spec, params = entry["estimator"], entry.get("params") or {}
+            return Binding(name, f"{spec.partition(':')[2]}(...) unfitted",
+                           lambda: _import(spec)(**params))
         if "param" in entry:
             if entry["param"] not in self.run.params:
                 return "its param was not recorded"

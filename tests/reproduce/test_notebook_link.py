@@ -24,6 +24,8 @@ TRAIN = [
     "%%track --quiet\nproba = model.predict_proba(X)",
     "pickle.dump({'X': X, 'acc': acc, 'proba': proba, 'pred': model.predict(X)},"
     " open('expected.pkl', 'wb'))",
+    # Models are stored in the background: wait for them before the kernel stops.
+    "from jupyter_artifacts.reproduce.replay import settle\nsettle()",
 ]
 RESTORE = [
     "%load_ext jupyter_artifacts",

@@ -32,6 +32,14 @@ PIPELINE = [
     "%%track load\nraw = pd.read_csv('data.csv')\nclean = raw.dropna()",
     "%%track fit\ncoef = np.polyfit(clean['x'], clean['y'], 1)\nslope = float(coef[0])",
 ]
+HELPERS = [
+    "%load_ext jupyter_artifacts",
+    "import numpy as np\nfrom sklearn.linear_model import LogisticRegression\n"
+    "X = np.random.default_rng(3).normal(size=(50, 2))\ny = (X[:, 0] > 0).astype(int)",
+    "def featurize(a):\n    return np.c_[a, a[:, :1] ** 2]",
+    "clf = LogisticRegression(C=0.3)",
+    "%%track fit\nclf.fit(featurize(X), y)\nscore = float(clf.score(featurize(X), y))",
+]
 UNSEEDED = [
     "%load_ext jupyter_artifacts",
     "import numpy as np",
@@ -101,3 +109,11 @@ def test_unseeded_random_step_is_not_reproducible(workdir: Path) -> None:
     assert result.exit_code == 3, result.text()
     assert result.unseeded == {"run-1": ["np.random.rand() with no np.random.seed()"]}
     assert "not reproducible: run-1 uses np.random.rand() with no np.random.seed()" in result.text()
+
+
+def test_notebook_functions_and_unfitted_estimators_are_defined_again(workdir: Path) -> None:
+    store = _run(HELPERS, workdir)
+    result = replay("fit", workdir / "replay.ipynb", store=store, execute=True)
+    assert result.exit_code == 0, result.text()
+    setup = nbformat.read(workdir / "replay.ipynb", as_version=4).cells[1].source
+    assert "def featurize(a):" in setup and "C=0.3" in setup

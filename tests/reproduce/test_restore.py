@@ -68,10 +68,9 @@ def test_inputs_only_and_only_names(shell: Any, store_dir: Path) -> None:
     _fresh(shell)
     report = ja.restore("run-1", outputs=False)
     assert {"X", "y", "C"} <= set(report.bound) and "model" not in shell.user_ns
-    _fresh_ns = shell.user_ns
-    _fresh_ns.clear()
+    shell.user_ns.clear()  # an empty namespace is still the notebook's
     report = ja.restore("run-1", only=["acc"])
-    assert list(report.bound) == ["acc"] and "X" not in shell.user_ns
+    assert list(report.bound) == ["acc"] and list(shell.user_ns) == ["acc"]
     with pytest.raises(NotFoundError, match="no variable nope"):
         ja.restore("run-1", only=["nope"])
 
@@ -113,3 +112,15 @@ def test_old_runs_without_a_namespace_map_fall_back_to_events(store: Store) -> N
     assert ns["lr"] == 0.1 and ns["loss"] == 0.5
     np.testing.assert_array_equal(ns["weights"], np.arange(3))
     assert report.bound["weights"] == "weights:v1"
+
+
+def test_unfitted_estimator_is_rebuilt_and_a_function_is_listed(shell: Any, store_dir: Path) -> None:
+    run(shell, SETUP + "\ndef double(a):\n    return a * 2\nclf = LogisticRegression(C=0.25)")
+    run(shell, "%%track fit\nclf.fit(double(X), y)")
+    shell.user_ns.clear()
+    report = ja.restore("fit", outputs=False)
+    clf = shell.user_ns["clf"]
+    assert clf.C == 0.25 and not hasattr(clf, "coef_")  # as the cell read it: unfitted
+    assert "source is recorded" in report.not_stored["double"]
+    report = ja.restore("fit")
+    assert hasattr(shell.user_ns["clf"], "coef_")  # as the cell left it
