@@ -221,7 +221,7 @@ def unseeded(code: str) -> list[str]:
         found += [f"np.random.{m.group(1)}() with no np.random.seed()" for m in _NUMPY.finditer(code)]
         found += [f"random.{m.group(1)}() with no random.seed()" for m in _PY.finditer(code)]
         found += [f"{m.group(0).rstrip('( ')}() with no torch.manual_seed()" for m in _TORCH.finditer(code)]
-    found += [f"{m.group(0).rstrip('( ')}() with no seed" for m in _RNG.finditer(code)]
+    found += [f"{m.group(0).split('(')[0]}() with no seed" for m in _RNG.finditer(code)]
     for m in _SKLEARN.finditer(code):
         args = _call_args(code, m.end())
         if not re.search(r"\brandom_state\s*=\s*(?!None\b)", args):
