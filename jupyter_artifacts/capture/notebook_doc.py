@@ -91,7 +91,9 @@ def output_marker(run_id: str) -> dict[str, Any]:
     return {"jupyter_artifacts": {"run": run_id}}
 
 
-def run_id_of_output(output: Any) -> str | None:
-    """The run id an output of a saved notebook carries, if any."""
-    mark = (output.get("metadata") or {}).get("jupyter_artifacts")
-    return mark.get("run") if isinstance(mark, dict) else None
+def show_marker(run_id: str) -> None:
+    """An output with no data, only the run id: a cell shown with no summary (``--quiet``)
+    still names its run in a saved notebook, and shows nothing more."""
+    from IPython.display import display
+
+    display({}, raw=True, metadata=output_marker(run_id))

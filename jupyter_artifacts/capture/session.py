@@ -38,7 +38,7 @@ from .header import (
 from .linking import VersionLinker
 from .loops import HOOK, LoopCurves, LoopRecorder
 from .naming import default_run_name
-from .notebook_doc import NotebookDocuments, output_marker, record_for_reproduction
+from .notebook_doc import NotebookDocuments, output_marker, record_for_reproduction, show_marker
 from .options import merge_options
 from .summary import LiveCurve, summary_html, summary_text
 
@@ -346,9 +346,7 @@ class TrackingSession:
             self._show_summary(cell, last)
             return
         if cell.active is not None:  # no summary: an empty output still links the cell to its run
-            from IPython.display import display
-
-            display({}, raw=True, metadata=output_marker(cell.active.id))
+            show_marker(cell.active.id)
         if last is not None:
             last.add_done_callback(lambda _: self._quiet_report(cell))
         elif cell.warnings:
