@@ -18,6 +18,7 @@ Classifying a name costs a few ``isinstance`` checks: this runs on every tracked
 from __future__ import annotations
 
 import inspect
+import linecache
 import sys
 import types
 from typing import Any
@@ -65,13 +66,19 @@ def unstored_reason(value: Any) -> str:
 
 def function_source(value: Any) -> str | None:
     """The source of a function defined in the notebook (IPython keeps each cell's code)."""
-    if not isinstance(value, types.FunctionType) or value.__module__ != "__main__":
+    # Not importable (the caller checked): defined in the notebook, whatever module name the
+    # shell's namespace has.
+    if not isinstance(value, types.FunctionType):
         return None
     code = value.__code__
     if code not in _sources:
+        # The cell's lines straight from linecache (where IPython keeps each cell): asking
+        # inspect would go through sys.modules["__main__"], which may not be the shell's.
+        lines = linecache.getlines(code.co_filename)
         try:
-            source: str | None = inspect.getsource(value)
-        except (OSError, TypeError):
+            source: str | None = ("".join(inspect.getblock(lines[code.co_firstlineno - 1:]))
+                                  if lines else inspect.getsource(value))
+        except (OSError, TypeError, IndexError, SyntaxError):
             source = None
         if len(_sources) > 1000:
             _sources.clear()
