@@ -26,11 +26,13 @@ __version__ = "0.1.0"
 _API = {
     "open_store", "save", "load", "export", "log_param", "log_params", "log_metric",
     "log_metrics", "run", "alias", "runs", "artifacts", "keys", "versions", "get_run",
-    "push", "pull",
+    "push", "pull", "restore",
 }
 _LAZY = {"configure": "jupyter_artifacts.settings", "lineage": "jupyter_artifacts.graph",
          "panel": "jupyter_artifacts.widgets", "compare": "jupyter_artifacts.widgets",
-         "bundle": "jupyter_artifacts.ship.api"}
+         "bundle": "jupyter_artifacts.ship.api",
+         "run_for_cell": "jupyter_artifacts.reproduce.cells",
+         "replay": "jupyter_artifacts.reproduce.replay"}
 
 __all__ = [
     "AmbiguousReferenceError", "ArtifactsError", "InvalidReferenceError", "InvalidValueError",

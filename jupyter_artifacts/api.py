@@ -262,3 +262,31 @@ def pull(remote: str | None = None, *, lazy: bool = False, all: bool = False) ->
     """Take from a team store what this store lacks; ``lazy``: the catalog now, each object
     from the remote on its first load. The report says who (user@host) made what."""
     return _store().pull(remote, lazy=lazy, everything=all)
+
+
+def restore(
+    ref: str, inputs: bool = True, outputs: bool = True, only: Iterable[str] | str | None = None,
+    *, name: str | None = None, namespace: dict[str, Any] | None = None, trust: bool = False,
+) -> Any:
+    """Bind the variables run ``ref`` read (``inputs``) and produced (``outputs``) at their
+    recorded versions; or one version (``"model:v3"``) as ``name``.
+
+    The namespace is the notebook's (the IPython user namespace), else the caller's globals.
+    ``only``: just these names. Returns a report of the names bound and, with the reason,
+    those that cannot be (values never stored: an open file, a large intermediate kept for
+    lineage only).
+    """
+    from .reproduce.restore import restore as _restore
+
+    if namespace is None:  # an empty user namespace (just restarted) is still the one
+        namespace = _user_namespace()
+        if namespace is None:
+            namespace = sys._getframe(1).f_globals
+    return _restore(_store(), ref, namespace, inputs=inputs, outputs=outputs, only=only,
+                    name=name, trust=trust)
+
+
+def _user_namespace() -> dict[str, Any] | None:
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell.user_ns if shell is not None else None

@@ -245,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("verify", "re-hash objects and check catalog references")
     p.set_defaults(func=cmd_verify)
     cli_sync.register(command)
+    from .cli_reproduce import register as register_reproduce
+
+    register_reproduce(sub, command)
     return parser
 
 

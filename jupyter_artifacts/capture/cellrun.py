@@ -24,6 +24,7 @@ from .histories import library_curves
 from .linking import VersionLinker, file_artifact_name
 from .naming import figure_names, figure_of, slug
 from .progress import estimated_size
+from .provenance import NamespaceRecord
 from .recorders import DisplayRecorder, FileWatcher, StreamTee
 from .values import (
     artifact_kind,
@@ -102,6 +103,7 @@ class CellRun:
         self.stderr: StreamTee | None = None
         self.displays: DisplayRecorder | None = None
         self.files: FileWatcher | None = None
+        self.namespace = NamespaceRecord()  # where each read and bound name went (restore, replay)
 
     # -- before the cell -------------------------------------------------------------
     def warn(self, what: str, exc: BaseException) -> None:
@@ -122,21 +124,26 @@ class CellRun:
             if is_param_value(value):
                 if name in names.loads:
                     self.params[name] = value
+                    self.namespace.read(name, {"param": name})
                 continue
             kind = artifact_kind(value)
             if kind == "model":  # to tell later whether a method call changed it
                 self._signatures[name] = signature(value)
             if kind is None or kind == "figure" or not is_fitted_estimator(value):
+                self.namespace.read_other(name, value)
                 continue
             if (saving := self.linker.pending_save(value)) is not None:
                 self._pending_inputs.append(saving)  # linked when it lands, not waited for
+                self.namespace.read(name, {"pending": name})
                 continue
             try:
                 version = self.linker.input_version(value, name, kind)
             except (ArtifactsError, OSError, ValueError, TypeError) as exc:
                 self.warn(f"input {name} ({type(value).__name__}) not linked", exc)
+                self.namespace.read(name, {"unstored": f"not linked ({exc})"})
                 continue
             self.inputs.append(version)
+            self.namespace.read(name, {"version": version.id})
             self._input_oids[name] = version.oid
         self._files_before = _existing_files(names.strings)
         if self.options.figures:
@@ -214,20 +221,26 @@ class CellRun:
             self._log_library_curves(name, value)
             if is_number(value) and name not in names.literal_stores and not forced:
                 self.metrics[name] = to_float(value)
+                self.namespace.wrote(name, {"metric": name})
                 continue
             if name in names.literal_stores and is_param_value(value) and not forced:
                 self.params[name] = value
+                self.namespace.wrote(name, {"param": name})
                 continue
             kind = artifact_kind(value)
             if kind is None and (fig := figure_of(value)) is not None:
                 axes_names.setdefault(id(fig), (name, fig))  # `ax = sns.heatmap(...)`
             if kind is None and not forced:
+                if name not in names.loop_targets:
+                    self.namespace.wrote_other(name, value)
                 continue
             if kind == "dataset" and name in names.in_loop and not forced:
                 continue  # a loop's scratch arrays (batches, gradients), not results
             if kind == "figure":
                 bound[id(value)] = (name, value)
+                self.namespace.wrote(name, {"unstored": "a figure: stored as images, not as an object"})
                 continue
+            self.namespace.wrote(name, {"artifact": name})
             if kind == "metrics" and isinstance(value, dict):
                 self.metrics.update({f"{name}.{k}": to_float(v) for k, v in value.items() if is_number(v)})
             self._save_output(value, name, run_id, kind)
@@ -279,6 +292,7 @@ class CellRun:
     def _store_output(self, value: Any, name: str, run_id: str, kind: str | None) -> None:
         if name not in self.options.save and (notice := over_budget(name, estimated_size(value))):
             self.warnings.append(notice)
+            self.namespace.wrote(name, {"unstored": notice})
             return
         if kind == "model" and self.defer_models and background.can_defer(value):
             self._to_defer.append((name, self.linker.deferred_output_version(value, name, run_id, kind)))
@@ -289,9 +303,11 @@ class CellRun:
         except UnsupportedObjectError as exc:
             if name in self.options.save:  # asked for by name: say why it is missing
                 self.warn(f"skipped {name} ({type(value).__name__})", exc)
+            self.namespace.wrote(name, {"unstored": str(exc)})
             return  # a kind we recognise whose codec is not installed or not written yet
         except (ArtifactsError, OSError, ValueError, TypeError) as exc:
             self.warn(f"skipped {name} ({type(value).__name__})", exc)
+            self.namespace.wrote(name, {"unstored": f"{type(exc).__name__}: {exc}"})
             return
         rebound = self.names is not None and name in self.names.stores
         if self._input_oids.get(name) == version.oid and not rebound:

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from .session import TrackingSession
 
 USAGE = ("%artifacts ls [NAME] | show REF | load REF [as VAR] | runs [NAME] | diff REF REF | "
-         "panel | compare REF REF... | lineage REF | costs [N]")
+         "panel | compare REF REF... | lineage REF | costs [N] | restore REF [--inputs] "
+         "[--outputs] [--only NAMES] | restore REF as VAR | cell CELL_ID [--notebook PATH]")
 
 
 @magics_class
@@ -141,3 +142,16 @@ class ArtifactsMagics(Magics):
         return None
 
     _cmd_slow = _cmd_costs
+
+    def _cmd_restore(self, args: list[str]) -> Any:
+        """Bind a run's variables at their recorded versions (see ``reproduce_cmds``)."""
+        from .reproduce_cmds import restore_command
+
+        assert self.shell is not None
+        restore_command(args, self.shell.user_ns)
+
+    def _cmd_cell(self, args: list[str]) -> Any:
+        """The run a notebook cell (by id) was last recorded as."""
+        from .reproduce_cmds import cell_command
+
+        return cell_command(args, self.session.notebook_path())

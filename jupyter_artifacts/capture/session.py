@@ -38,6 +38,7 @@ from .header import (
 from .linking import VersionLinker
 from .loops import HOOK, LoopCurves, LoopRecorder
 from .naming import default_run_name
+from .notebook_doc import NotebookDocuments, output_marker, record_for_reproduction, show_marker
 from .options import merge_options
 from .summary import LiveCurve, summary_html, summary_text
 
@@ -60,6 +61,7 @@ class TrackingSession:
         # Listing installed packages takes ~100 ms (seconds on a busy machine): never on a
         # cell's path. A run that starts before the listing is done gets it when it is.
         background.submit(python_environment, lane="environment")
+        self._notebooks = NotebookDocuments()
 
     # -- registration ----------------------------------------------------------------
     def register(self) -> None:
@@ -337,11 +339,14 @@ class TrackingSession:
         except Exception as exc:
             self._warn(f"the run could not be closed ({exc})")
             return
+        record_for_reproduction(cell, self._notebooks)  # saved with the cost record, next
         last = cell.start_deferred()
         self._record_cost(cell, start)
         if not cell.options.quiet and cell.active is not None:
             self._show_summary(cell, last)
             return
+        if cell.active is not None:  # no summary: an empty output still links the cell to its run
+            show_marker(cell.active.id)
         if last is not None:
             last.add_done_callback(lambda _: self._quiet_report(cell))
         elif cell.warnings:
@@ -374,13 +379,13 @@ class TrackingSession:
     def _show_summary(self, cell: CellRun, last: Any) -> None:
         from IPython.display import display
 
-        handle = display(self._summary_bundle(cell), raw=True, metadata={"jupyter_artifacts": True},
-                         display_id=True)
+        meta = output_marker(cell.active.id)  # type: ignore[union-attr]
+        handle = display(self._summary_bundle(cell), raw=True, metadata=meta, display_id=True)
         if last is not None and handle is not None:
             # Models are being stored in the background: redraw the summary when they are.
             def redraw(_: object) -> None:
                 cell.collect_deferred()
-                handle.update(self._summary_bundle(cell), raw=True, metadata={"jupyter_artifacts": True})
+                handle.update(self._summary_bundle(cell), raw=True, metadata=meta)
 
             last.add_done_callback(redraw)
 

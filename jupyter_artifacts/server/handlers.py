@@ -12,6 +12,7 @@ from ..errors import InvalidReferenceError
 from ..store.filters import combine, simple_filter
 from . import payloads, queries
 from .base import SETTINGS_KEY, ArtifactsHandler
+from .cells import CellRunHandler
 from .content import VersionContentHandler
 from .service import StoreService
 
@@ -228,6 +229,7 @@ def route_table(base_url: str) -> list[tuple[str, type[ArtifactsHandler]]]:
         (f"versions/{ref}/tags", VersionTagsHandler),
         (f"versions/{ref}", VersionHandler),
         (f"lineage/{ref}", LineageHandler),
+        (f"cells/{SEGMENT.format('cell_id')}", CellRunHandler),
     ]
     return [(url_path_join(api, path) + "/?$", handler) for path, handler in routes]
 

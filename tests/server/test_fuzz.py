@@ -50,7 +50,7 @@ PARAMS = st.dictionaries(
 
 GET_ROUTES = ["status", "changes", "runs", "keys", "artifacts", "runs/{}", "runs/{}/metrics/{}",
               "runs/run-1/metrics/{}", "artifacts/{}", "versions/{}", "versions/{}/content",
-              "lineage/{}"]
+              "lineage/{}", "cells/{}"]
 POST_ROUTES = ["runs/{}/tags", "versions/{}/aliases", "versions/{}/tags"]
 BODIES = st.one_of(
     st.sampled_from([b"", b"{", b"[]", b"null", b'"x"', b"{}", b'{"tags": "abc"}', b'{"alias": 1}']),
