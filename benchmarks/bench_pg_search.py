@@ -56,8 +56,9 @@ def _rows(start: int, stop: int, rng: random.Random, now: float) -> tuple[str, s
     return "".join(runs), "".join(params), "".join(metrics)
 
 
-def load(store: Store) -> None:
-    """COPY the runs, params and metric summaries in, without secondary indexes meanwhile."""
+def load(store: Store, count: int = RUNS) -> None:
+    """COPY ``count`` runs, their params and metric summaries in, without secondary indexes
+    meanwhile."""
     raw = store.catalog._conn.raw  # type: ignore[attr-defined]
     indexes = [row[0] for row in raw.execute(
         "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN "
@@ -70,8 +71,8 @@ def load(store: Store) -> None:
     # The generated rows are consistent: skip the per-row foreign key triggers while loading.
     raw.execute("SET session_replication_role = replica")
     with raw.transaction():
-        for start in range(0, RUNS, CHUNK):
-            runs, params, metrics = _rows(start, min(RUNS, start + CHUNK), rng, now)
+        for start in range(0, count, CHUNK):
+            runs, params, metrics = _rows(start, min(count, start + CHUNK), rng, now)
             with raw.cursor() as cur:
                 for sql, data in (
                         ("COPY runs (id, name, status, started_at, ended_at) FROM STDIN", runs),

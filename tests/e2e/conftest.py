@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,10 +132,16 @@ def _checkout_labextension(base: Path) -> str | None:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """``jupyter lab`` on a free port with a token, a temp root and temp user settings."""
-    base = tmp_path_factory.mktemp("lab")
+    with running_lab(tmp_path_factory.mktemp("lab"), populate) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def running_lab(base: Path, fill: Callable[[Path], None]) -> Iterator[Lab]:
+    """``jupyter lab`` serving ``base/root`` once ``fill(root)`` made its store."""
     root = base / "root"
     root.mkdir()
-    populate(root)
+    fill(root)
     settings = base / "settings"
     notification = settings / "@jupyterlab" / "apputils-extension"
     notification.mkdir(parents=True)
