@@ -49,7 +49,9 @@ def _rows(start: int, stop: int, rng: random.Random, now: float) -> tuple[str, s
     for n in range(start, stop):
         rid = uuid.UUID(int=rng.getrandbits(128)).hex
         runs.append(f"{rid}\ttrain\tok\t{now - n}\t{now - n + 5}\n")
-        params.append("".join(f'{rid}\tp{k}\t"v{rng.randrange(10)}"\n' for k in range(KEYS)))
+        # The value and its typed copy (migration 6: what json_extract(value, '$') gives).
+        params.append("".join(f'{rid}\tp{k}\t"v{v}"\t"v{v}"\n'
+                              for k, v in ((k, rng.randrange(10)) for k in range(KEYS))))
         for k in range(KEYS):
             value = rng.random()
             metrics.append(f"{rid}\tm{k}\t{value}\t9\t{now}\t{value}\t0\t{value}\t9\t10\n")
@@ -76,7 +78,7 @@ def load(store: Store, count: int = RUNS) -> None:
             with raw.cursor() as cur:
                 for sql, data in (
                         ("COPY runs (id, name, status, started_at, ended_at) FROM STDIN", runs),
-                        ("COPY params (run_id, key, value) FROM STDIN", params),
+                        ("COPY params (run_id, key, value, typed_value) FROM STDIN", params),
                         ("COPY metric_summaries (run_id, key, last, last_step, last_time, min, "
                          "step_min, max, step_max, count) FROM STDIN", metrics)):
                     with cur.copy(sql) as copy:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import filters
-from .catalog import Catalog
+from .catalog import POSTGRESQL, Catalog
 from .idsets import IdSet
 from .query import Compiler
 
@@ -64,6 +64,11 @@ def count_matches(catalog: Catalog, node: filters.Node | None) -> tuple[int, lis
     compiler = Compiler(catalog)
     sources = [compiler.keyed_source(item) if isinstance(item, filters.Comparison) else None
                for item in items]
+    if catalog.dialect == POSTGRESQL:
+        # PostgreSQL's planner picks the order and the join (a hash or merge semi-join) from
+        # its statistics; listing and intersecting ids in Python is what SQLite needs.
+        cond, params = Compiler(catalog, membership=True).runs(node)
+        return cached_count(catalog, f"SELECT COUNT(*) FROM runs r WHERE {cond}", params), None
     if len(sources) > 1 and all(sources):
         listed = [source for source in sources if source is not None]
         key = ("intersect", json.dumps(listed))
