@@ -38,20 +38,30 @@ def collecting() -> Iterator[list[Future[Any]]]:
 
 def submit(fn: Callable[..., Any], *args: Any, lane: str = "save") -> Future[Any]:
     """Run ``fn(*args)`` on ``lane``'s worker thread; the future's ``seconds`` is its wall time."""
-    def timed() -> Any:
+    # The future exists before the job can start: a quick job may end before ``submit``
+    # returns, and its wall time must be on the future when its callbacks run.
+    future: Future[Any] = Future()
+
+    def timed() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
         start = time.perf_counter()
         try:
-            return fn(*args)
-        finally:
+            result = fn(*args)
+        except BaseException as exc:
             future.seconds = time.perf_counter() - start  # type: ignore[attr-defined]
+            future.set_exception(exc)
+        else:
+            future.seconds = time.perf_counter() - start  # type: ignore[attr-defined]
+            future.set_result(result)
 
     with _lock:
         if lane not in _executors:
             _executors[lane] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ja-{lane}")
-        future: Future[Any] = _executors[lane].submit(timed)
         _pending.add(future)
         for futures in _collectors:
             futures.append(future)
+        _executors[lane].submit(timed)
     future.add_done_callback(_pending.discard)
     return future
 
