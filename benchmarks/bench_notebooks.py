@@ -24,8 +24,9 @@ from _kernel import cell_seconds, run_notebook
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from tests.notebooks.runner import tracked  # the tests' own %%track prefixing
 
+# Not plot_lda_qda.ipynb: it fails untracked too (matplotlib.cm.register_cmap is gone).
 DEFAULT = ["plot_iris_dtc.ipynb", "plot_confusion_matrix.ipynb", "plot_iris_logistic.ipynb",
-           "plot_lda_qda.ipynb", "plot_isotonic_regression.ipynb", "plot_random_dataset.ipynb",
+           "plot_isotonic_regression.ipynb", "plot_random_dataset.ipynb",
            "plot_svm_anova.ipynb", "plot_classifier_comparison.ipynb", "plot_digits_classification.ipynb",
            "plot_pca_iris.ipynb"]
 ROOT = "/work/main/.ci-cache/sklearn-doc/usr/share/doc/python-sklearn-doc"
