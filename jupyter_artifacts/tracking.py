@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import sqlite3
 import threading
 import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 from . import settings
@@ -35,22 +38,89 @@ MetricListener = Callable[[str, "int | None", float], None]
 
 _store_lock = threading.Lock()
 _default_store: Store | None = None
+#: A store being opened ahead of the first tracked cell, with the discovery it answers.
+_prepared: tuple[tuple[object, ...], Future[Store]] | None = None
 _stack: list[ActiveRun] = []
 
 
 def default_store() -> Store:
     """The store of this process: opened on first use by the usual discovery."""
-    global _default_store
+    global _default_store, _prepared
     with _store_lock:
         if _default_store is None:
-            _default_store = Store.open()
+            prepared, _prepared = _prepared, None
+            _default_store = _take_prepared(prepared) or Store.open()
         return _default_store
 
 
 def set_default_store(store: Store | None) -> None:
-    global _default_store
+    global _default_store, _prepared
     with _store_lock:
         _default_store = store
+        prepared, _prepared = _prepared, None
+    if prepared is not None:
+        prepared[1].add_done_callback(_close_unused)
+
+
+def prepare_default_store() -> None:
+    """Open the store :func:`default_store` would open, on a thread, so that the first
+    tracked cell does not wait for it (opening a catalog checks its schema and may migrate
+    it: tens of ms, a few hundred on a busy disk). Used only if discovery still gives the
+    same store when it is needed. A store that does not exist yet is not created here: the
+    notebook may still name another one before its first tracked cell."""
+    global _prepared
+    with _store_lock:
+        if _default_store is not None or _prepared is not None:
+            return
+        try:
+            key = _discovery_key()
+        except OSError:  # no working directory: the first cell reports it
+            return
+        if not isinstance(key[0], Path) or not key[0].is_dir():
+            return
+        future: Future[Store] = Future()
+        _prepared = (key, future)
+
+    def open_store() -> None:
+        try:
+            future.set_result(Store.open())
+        except BaseException as exc:  # reported by the first tracked cell, which opens again
+            future.set_exception(exc)
+
+    threading.Thread(target=open_store, name="jupyter-artifacts-open", daemon=True).start()
+
+
+def _discovery_key() -> tuple[object, ...]:
+    """What decides which store :meth:`Store.open` opens: the folder and the environment."""
+    from .store.config import CATALOG_ENV
+    from .store.discovery import resolve_store_dir
+    from .store.locations import OBJECTS_ENV
+
+    return (resolve_store_dir(), os.environ.get(CATALOG_ENV), os.environ.get(OBJECTS_ENV))
+
+
+def _take_prepared(prepared: tuple[tuple[object, ...], Future[Store]] | None) -> Store | None:
+    """The store opened ahead, if discovery still leads to it (the notebook may have set
+    ``$JUPYTER_ARTIFACTS_DIR`` or changed folder since); else None, and it is closed."""
+    if prepared is None:
+        return None
+    key, future = prepared
+    try:
+        store = future.result()
+    except Exception:
+        return None  # opened again on this thread, which raises the error where it belongs
+    try:
+        if _discovery_key() == key:
+            return store
+    except OSError:  # the working directory was removed: discovery raises that again
+        pass
+    store.close()
+    return None
+
+
+def _close_unused(future: Future[Store]) -> None:
+    if future.exception() is None:
+        future.result().close()
 
 
 class ActiveRun:

@@ -14,6 +14,7 @@ import os
 import sys
 import time
 import uuid
+from concurrent.futures import Future
 from typing import Any
 
 import IPython
@@ -45,6 +46,7 @@ from .summary import LiveCurve, summary_html, summary_text
 # IPython 9 increments ``execution_count`` before ``pre_run_cell``, IPython 8 after the cell.
 IPYTHON_COUNTS_BEFORE_HOOKS = IPython.version_info >= (9,)
 GIT_TTL = 30.0
+GitState = tuple[str | None, bool | None]
 
 
 class TrackingSession:
@@ -55,13 +57,20 @@ class TrackingSession:
         self.context_id = uuid.uuid4().hex
         self.current: CellRun | None = None
         self._linker: VersionLinker | None = None
-        self._git: tuple[float, tuple[str | None, bool | None]] | None = None
+        # By folder: when it was asked, and the answer (or its future while git runs).
+        self._git: dict[str, tuple[float, GitState | Future[GitState]]] = {}
         self._contexts: set[str] = set()
         self._kernel_hooked: Any = None
         # Listing installed packages takes ~100 ms (seconds on a busy machine): never on a
         # cell's path. A run that starts before the listing is done gets it when it is.
         background.submit(python_environment, lane="environment")
         self._notebooks = NotebookDocuments()
+        # What the first tracked cell needs, made ready while the notebook goes on to it:
+        # the store (created if new) and the git state of the notebook's folder.
+        tracking.prepare_default_store()
+        with contextlib.suppress(OSError):  # no working directory: the first cell says so
+            folder = self._folder(self.notebook_path())
+            self._git[folder] = (time.monotonic(), background.submit(git_state, folder, lane="git"))
 
     # -- registration ----------------------------------------------------------------
     def register(self) -> None:
@@ -148,11 +157,23 @@ class TrackingSession:
         ns = self.shell.user_ns
         return ns.get("__vsc_ipynb_file__") or ns.get("__session__") or os.environ.get("JPY_SESSION_NAME")
 
-    def _git_state(self, folder: str) -> tuple[str | None, bool | None]:
+    @staticmethod
+    def _folder(notebook: str | None) -> str:
+        return os.path.dirname(os.path.abspath(notebook or "x"))
+
+    def _git_state(self, folder: str) -> GitState:
         now = time.monotonic()
-        if self._git is None or now - self._git[0] > GIT_TTL:
-            self._git = (now, git_state(folder))
-        return self._git[1]
+        known = self._git.get(folder)
+        if known is None or now - known[0] > GIT_TTL:
+            known = self._git[folder] = (now, git_state(folder))
+        state = known[1]
+        if isinstance(state, Future):
+            try:
+                state = state.result()  # asked when the extension loaded: done by now, mostly
+            except Exception:
+                state = (None, None)
+            self._git[folder] = (known[0], state)
+        return state
 
     def pre_run_cell(self, info: Any) -> None:
         # Figures stored by the last tracked cell are pickled after it replied; no cell may
@@ -193,7 +214,7 @@ class TrackingSession:
             cell.notebook = notebook = self.notebook_path()
             cell.note_inputs()
             self._forget_changed(body)  # after its inputs are linked: the body runs next
-            commit, dirty = self._git_state(os.path.dirname(os.path.abspath(notebook or "x")))
+            commit, dirty = self._git_state(self._folder(notebook))
             if str(store.root) not in self._contexts:  # once per store, not once per cell
                 store.ensure_context(self.context_id, "session", notebook_path=notebook)
                 self._contexts.add(str(store.root))

@@ -1,0 +1,92 @@
+"""The first tracked cell finds its store and git state made ready when the extension loaded."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from jupyter_artifacts import tracking
+from jupyter_artifacts.capture import session as session_module
+from jupyter_artifacts.store import ENV_VAR, Store
+
+from .conftest import run
+
+
+@pytest.fixture
+def store_dir(store_dir: Path) -> Path:
+    """A store that exists before the extension loads (a new one is made by the first cell)."""
+    Store.open(store_dir).close()
+    return store_dir
+
+
+def _prepared_store() -> Store:
+    assert tracking._prepared is not None, "loading the extension opened no store ahead"
+    return tracking._prepared[1].result(timeout=30)
+
+
+def test_the_first_tracked_cell_uses_the_store_opened_when_the_extension_loaded(
+        shell: InteractiveShell, store_dir: Path) -> None:
+    prepared = _prepared_store()
+    run(shell, "%%track\nx = 1\n")
+    assert tracking.default_store() is prepared
+    assert [r.name for r in prepared.search_runs().runs] == ["x"]
+
+
+def test_a_store_named_after_the_extension_loaded_is_the_one_used(
+        shell: InteractiveShell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    prepared = _prepared_store()
+    elsewhere = tmp_path / "elsewhere"
+    monkeypatch.setenv(ENV_VAR, str(elsewhere))  # what a notebook's first cell may do
+    run(shell, "%%track\nx = 1\n")
+    used = tracking.default_store()
+    assert used is not prepared and used.root == elsewhere.resolve()
+    assert [r.name for r in used.search_runs().runs] == ["x"]
+    assert Store.open(prepared.root, readonly=True).search_runs().total == 0
+
+
+def test_a_store_set_by_hand_wins_over_the_one_opened_ahead(shell: InteractiveShell,
+                                                           tmp_path: Path) -> None:
+    mine = Store.open(tmp_path / "mine")
+    tracking.set_default_store(mine)
+    run(shell, "%%track\nx = 1\n")
+    assert [r.name for r in mine.search_runs().runs] == ["x"]
+
+
+def test_git_is_asked_off_the_first_cell(store_dir: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    asked_on: list[str] = []
+    real = session_module.git_state
+
+    def recording(folder: Any) -> Any:
+        asked_on.append(threading.current_thread().name)
+        return real(folder)
+
+    monkeypatch.setattr(session_module, "git_state", recording)
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "jupyter_artifacts")
+    try:
+        run(ip, "%%track\nx = 1\n")
+        run(ip, "%%track\ny = 2\n")
+    finally:
+        ip.run_line_magic("unload_ext", "jupyter_artifacts")
+        ip.reset(new_session=False)
+    assert asked_on and threading.main_thread().name not in asked_on
+    assert len(asked_on) == 1  # kept for the next cells too (refreshed after GIT_TTL)
+
+
+def test_loading_the_extension_creates_no_store(tmp_path: Path) -> None:
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "jupyter_artifacts")
+    try:
+        assert tracking._prepared is None and not (tmp_path / ".artifacts").exists()
+        run(ip, "%%track\nx = 1\n")
+        assert (tmp_path / ".artifacts" / "catalog.sqlite").exists()
+    finally:
+        ip.run_line_magic("unload_ext", "jupyter_artifacts")
+        ip.reset(new_session=False)
