@@ -1,7 +1,7 @@
 """Loss curves from plain loops: a point per iteration of the numbers a tracked cell's loops assign.
 
 An IPython AST transformer, installed only while a tracked cell runs, adds one statement at
-the end of each iteration of the cell's loops, ``HOOK(loop_id, step)``, and one before
+the end of each iteration of the cell's loops, ``HOOK[loop_id](step)``, and one before
 every ``continue`` and ``break`` of that loop. Nothing else moves: the added nodes carry the
 line numbers of the statements they follow, so tracebacks and line numbers are unchanged,
 and an iteration that raises records no point. ``HOOK`` reads the loop's names from the
@@ -25,7 +25,7 @@ import numbers
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .analysis import _target_names
@@ -60,6 +60,10 @@ def _kind(kind: type) -> int:
     return known
 
 
+def _no_point(step: Any) -> None:
+    """A loop's point function once recording stopped."""
+
+
 def _number(value: Any) -> float | int | None:
     """``value`` as a plain number, or None if it is not one (bools, arrays, text...)."""
     kind = type(value)
@@ -79,9 +83,9 @@ def _number(value: Any) -> float | int | None:
 
 
 class LoopRecorder:
-    """Turns ``HOOK`` calls into metric points of a run.
+    """Turns ``HOOK[loop_id](step)`` calls into metric points of a run.
 
-    The loop's thread only appends ``(name, step, value)`` to a deque (well under a
+    The loop's thread only appends ``(name, step, value)`` to a deque (a few tenths of a
     microsecond); a writer thread hands the points to the live curve every ``DRAIN_EVERY``
     seconds and writes them to the store in batches, as ``ActiveRun`` does for ``log_metric``.
     """
@@ -90,8 +94,8 @@ class LoopRecorder:
         self.namespace = namespace
         self.active = active
         self.loops: list[list[str]] = []
-        self.use_step: list[bool] = []
-        self.counts: list[int] = []
+        #: One point function per loop, built for it (what ``HOOK`` names in the namespace).
+        self.hooks: list[Callable[[Any], None]] = []
         self.last: dict[str, tuple[int, float]] = {}  # name -> (step, value) of its last point
         self.error: BaseException | None = None
         self._points: deque[tuple[str, Any, Any]] = deque()
@@ -102,40 +106,56 @@ class LoopRecorder:
 
     def add_loop(self, names: list[str], use_step: bool) -> int:
         self.loops.append(names)
-        self.use_step.append(use_step)
-        self.counts.append(0)
+        self.hooks.append(self._point_function(tuple(names), use_step))
         return len(self.loops) - 1
 
     def point(self, loop_id: int, step: Any) -> None:
-        """Called at the end of an iteration; never raises into the user's loop.
+        """Record the end of an iteration of loop ``loop_id`` (never raises into the loop)."""
+        self.hooks[loop_id](step)
 
-        The hot path of every instrumented loop: plain ints and floats are appended as they
-        are, other values go through ``_number`` (whose per-type decision is cached).
+    def _point_function(self, names: tuple[str, ...], use_step: bool) -> Callable[[Any], None]:
+        """The hot path of one instrumented loop, called at the end of every iteration.
+
+        Everything it needs is bound in its closure (no attribute or list lookups per call):
+        plain ints and floats are appended as they are, arrays of more than 0 dimensions
+        are passed over, other values go through ``_number`` (per-type decision cached).
         """
-        try:
-            counts = self.counts
-            count = counts[loop_id]
-            counts[loop_id] = count + 1
-            if not (type(step) is int and self.use_step[loop_id] and -INT64 <= step < INT64):
-                step = count
-            get, append = self.namespace.get, self._points.append
-            for name in self.loops[loop_id]:
-                value = get(name)
-                kind = type(value)
-                if kind is not float and kind is not int:
-                    if _kinds.get(kind) == _SKIP:  # a list, a batch, a model: nothing to do
-                        continue
-                    value = _number(value)
-                    if value is None:
-                        continue
-                append((name, step, value))
-            if self._writer is None:
-                self._writer = threading.Thread(target=self._drain_loop, name="ja-loop-curves",
-                                                daemon=True)
-                self._writer.start()
-        except Exception as exc:  # a broken value: stop recording, keep looping
-            self.error = exc
-            self.loops = [[] for _ in self.loops]
+        get, append, kinds = self.namespace.get, self._points.append, _kinds
+        count = 0
+        started = False
+
+        def point(step: Any) -> None:
+            nonlocal count, started
+            try:
+                if not (use_step and type(step) is int and -INT64 <= step < INT64):
+                    step = count
+                count += 1
+                for name in names:
+                    value = get(name)
+                    kind = type(value)
+                    if kind is not float and kind is not int:
+                        how = kinds.get(kind)
+                        if how == _SKIP or (how == _ZERO_D and value.ndim):
+                            continue  # a list, a batch, a model, a weight matrix
+                        value = _number(value)
+                        if value is None:
+                            continue
+                    append((name, step, value))
+                if not started:
+                    started = True
+                    self._start_writer()
+            except Exception as exc:  # a broken value: stop recording, keep looping
+                self._give_up(exc)
+
+        return point
+
+    def _start_writer(self) -> None:
+        self._writer = threading.Thread(target=self._drain_loop, name="ja-loop-curves", daemon=True)
+        self._writer.start()
+
+    def _give_up(self, exc: BaseException) -> None:
+        self.error = exc
+        self.hooks[:] = [_no_point] * len(self.hooks)  # in place: ``HOOK`` is this list
 
     def _drain_loop(self) -> None:
         while not self._stop.wait(DRAIN_EVERY):
@@ -252,7 +272,8 @@ def _assignments(body: list[ast.stmt], into_loops: bool) -> tuple[dict[str, None
 
 def _hook_call(loop_id: int, step_name: str | None, where: ast.AST) -> ast.stmt:
     step: ast.expr = ast.Name(step_name, ast.Load()) if step_name else ast.Constant(None)
-    call = ast.Expr(ast.Call(ast.Name(HOOK, ast.Load()), [ast.Constant(loop_id), step], []))
+    hook = ast.Subscript(ast.Name(HOOK, ast.Load()), ast.Constant(loop_id), ast.Load())
+    call = ast.Expr(ast.Call(hook, [step], []))
     for node in ast.walk(call):
         ast.copy_location(node, where)
     return call

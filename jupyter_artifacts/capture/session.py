@@ -297,7 +297,7 @@ class TrackingSession:
         recorder = LoopRecorder(self.shell.user_ns, cell.active)
         transformer = LoopCurves(recorder)
         cell.loops = (recorder, transformer)
-        self.shell.user_ns[HOOK] = self.shell.user_ns_hidden[HOOK] = recorder.point
+        self.shell.user_ns[HOOK] = self.shell.user_ns_hidden[HOOK] = recorder.hooks
         self.shell.ast_transformers.append(transformer)
 
     @staticmethod
