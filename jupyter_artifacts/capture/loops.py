@@ -131,7 +131,7 @@ class LoopRecorder:
                     step = count
                 count += 1
                 for name in names:
-                    value = get(name)
+                    value: Any = get(name)
                     kind = type(value)
                     if kind is not float and kind is not int:
                         how = kinds.get(kind)
