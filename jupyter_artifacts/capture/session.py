@@ -350,17 +350,23 @@ class TrackingSession:
             cell.curve.close()
         error = result.error_in_exec or result.error_before_exec
         cell.fix_execution_count(result)
-        try:
-            if error is None or cell.options.save:
-                cell.record_outputs()
-        except Exception as exc:  # keep the run; report what could not be captured
-            cell.warn("outputs not fully recorded", exc)
-        try:
-            cell.finish(error)
-        except Exception as exc:
-            self._warn(f"the run could not be closed ({exc})")
-            return
-        record_for_reproduction(cell, self._notebooks)  # saved with the cost record, next
+        objects = cell.store.objects
+        # The fsyncs of the objects stored here are made right after, off the cell's path.
+        with objects.deferred_sync():
+            try:
+                if error is None or cell.options.save:
+                    cell.record_outputs()
+            except Exception as exc:  # keep the run; report what could not be captured
+                cell.warn("outputs not fully recorded", exc)
+            try:
+                cell.finish(error)
+            except Exception as exc:
+                self._warn(f"the run could not be closed ({exc})")
+                return
+            else:
+                record_for_reproduction(cell, self._notebooks)  # saved with the cost, next
+            finally:
+                background.submit(objects.sync_deferred, lane="sync")
         last = cell.start_deferred()
         self._record_cost(cell, start)
         if not cell.options.quiet and cell.active is not None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from ..errors import CorruptObjectError, StoreError
+from .durability import DeferredSync
 from .faults import pause_at
 from .objectstore import (
     ObjectStat,
@@ -53,6 +54,7 @@ class LocalObjectStore(ObjectStore):
         #: Called with the oid of an object that is absent when it is read; True once it
         #: put the object here (a lazily pulled store fetches it from its remote).
         self.fetch_missing: Callable[[str], bool] | None = None
+        self.syncs = DeferredSync()
         if not readonly:
             self.objects_dir.mkdir(parents=True, exist_ok=True)
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -76,6 +78,12 @@ class LocalObjectStore(ObjectStore):
 
     def _fetched(self, oid: str) -> bool:
         return self.fetch_missing is not None and self.fetch_missing(oid)
+
+    def deferred_sync(self) -> contextlib.AbstractContextManager[None]:
+        return self.syncs.deferring()
+
+    def sync_deferred(self) -> None:
+        self.syncs.flush()
 
     def touch(self, oid: str) -> bool:
         """Mark an existing object as just used (so gc spares it); False if it is absent.
@@ -202,7 +210,7 @@ class LocalObjectStore(ObjectStore):
         dest.parent.mkdir(exist_ok=True)
         os.chmod(tmp_path, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         os.replace(tmp_path, dest)
-        _fsync_dir(dest.parent)
+        self.syncs.published(dest)
         return True
 
     def put_buffers(self, buffers: Sequence[Buffer],
@@ -226,7 +234,7 @@ class LocalObjectStore(ObjectStore):
                         progress(written)
                 fh.flush()
                 pause_at("object-written")
-                os.fsync(fh.fileno())
+                self.syncs.written(fh)
             pause_at("object-synced")
             published = self.publish_file(tmp_path, oid)
             pause_at("object-published")
@@ -257,7 +265,7 @@ class LocalObjectStore(ObjectStore):
                 writer.drain()
                 fh.flush()
                 pause_at("object-written")
-                os.fsync(fh.fileno())
+                self.syncs.written(fh)
             pause_at("object-synced")
             writer.oid = writer.digest()
             publish(tmp_path, writer.oid)
@@ -396,12 +404,3 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

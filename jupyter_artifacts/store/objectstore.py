@@ -153,6 +153,15 @@ class ObjectStore(ABC):
         """Remove abandoned in-flight files; the ones removed."""
         return []
 
+    def deferred_sync(self) -> contextlib.AbstractContextManager[None]:
+        """Inside the block, this thread's writes put off their fsyncs until
+        :meth:`sync_deferred` (see :mod:`.durability`); a remote store has none to put off."""
+        return contextlib.nullcontext()
+
+    def sync_deferred(self) -> None:
+        """Make durable what was written inside :meth:`deferred_sync` blocks so far."""
+        return None
+
     def put_bytes(self, data: Buffer) -> tuple[str, int, bool]:
         """Store one buffer; ``(oid, size, written)``."""
         return self.put_buffers([data])
