@@ -169,7 +169,7 @@ def save_state(root: Path, remote: Remote) -> None:
     entry = data["remotes"].get(remote.name)
     if entry is None:
         return
-    entry["lazy"] = remote.lazy or bool(entry.get("lazy"))
+    entry["lazy"] = remote.lazy  # set by a lazy pull, cleared by a plain one that fetched all
     entry["aliases"] = dict(sorted(remote.aliases.items()))
     _save(root, data)
 

@@ -23,7 +23,8 @@ sync is the difference of two id sets, table by table, and re-running it moves n
   both (a conflict): the team store's wins. A push leaves the team's alias and reports the
   conflict; a pull moves the local alias to the team's and reports the value it replaced.
 - **lazy pulls** copy the catalog rows only; objects come from the remote on first read,
-  and stay (see :class:`~.remotes.LazyFetcher`).
+  and stay (see :class:`~.remotes.LazyFetcher`). A plain pull from that remote later
+  fetches every object still left, and the store then works offline.
 """
 
 from __future__ import annotations
@@ -227,6 +228,17 @@ def _copy_late_objects(source: Store, target: Store, shared: set[str], report: S
         report.links += len(missing)
 
 
+def _fetch_left_objects(source: Store, target: Store, report: SyncReport) -> None:
+    """A plain pull after a lazy one from the same remote: fetch every object the lazy pull
+    left for first load that the remote has (what neither has is for ``verify`` to report)."""
+    needed: set[str] = set()
+    for oid, media_type, metadata in target.catalog.query(
+            "SELECT oid, media_type, metadata FROM versions"):
+        needed |= version_oids(source.objects, oid, media_type, loads(metadata))
+    absent = [oid for oid in sorted(needed) if not target.objects.exists(oid)]
+    _copy_objects(source, target, [oid for oid in absent if source.objects.exists(oid)], report)
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
@@ -297,6 +309,9 @@ def pull(store: Store, remote: str | None = None, *, lazy: bool = False,
     try:
         report = transfer(source, store, direction="pull", remote=source_remote,
                           everything=everything, lazy=lazy)
+        if not lazy and source_remote.lazy:
+            _fetch_left_objects(source, store, report)
+            source_remote.lazy = False  # all here now: the store works offline
     finally:
         source.close()
     if lazy:

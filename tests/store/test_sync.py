@@ -313,3 +313,23 @@ def test_a_server_remote_that_cannot_be_used_is_one_line(tmp_path: Path) -> None
             sync("team")
         assert "\n" not in str(caught.value)
     assert a.change_token() == before
+
+
+def test_a_plain_pull_after_a_lazy_one_fetches_what_was_left(tmp_path: Path, team: Path) -> None:
+    a, b = machine(tmp_path, "a", team), machine(tmp_path, "b", team)
+    ja.open_store(a.root)
+    first = ja.save(np.arange(10_000), "weights")
+    second = ja.save(np.arange(5), "weights")
+    a.push("team")
+    b.pull("team", lazy=True)
+    ja.open_store(b.root)
+    ja.load("weights:v1")  # one fetched on first load, one left
+    report = b.pull("team")
+    assert report.objects == 1 and report.object_bytes == a.objects.size(second.oid)
+    assert b.objects.exists(first.oid) and b.objects.exists(second.oid)
+    assert not list_remotes(b.root)[0].lazy
+    assert b.pull("team").moved_nothing
+    team.rename(team.with_name("gone"))  # offline: everything is here
+    ja.open_store(b.root)
+    np.testing.assert_array_equal(ja.load("weights:v2"), np.arange(5))
+    assert Store.open(b.root).verify().ok
