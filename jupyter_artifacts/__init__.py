@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 
 _API = {
     "open_store", "save", "load", "export", "log_param", "log_params", "log_metric",
-    "log_metrics", "run", "alias", "runs", "artifacts", "keys", "versions", "get_run",
+    "log_metrics", "run", "alias", "remove_alias", "runs", "artifacts", "keys", "versions", "get_run",
     "push", "pull", "restore",
 }
 _LAZY = {"configure": "jupyter_artifacts.settings", "lineage": "jupyter_artifacts.graph",

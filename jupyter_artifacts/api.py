@@ -158,6 +158,11 @@ def alias(ref: str, name: str) -> ArtifactVersion:
     return _store().set_alias(ref, name)
 
 
+def remove_alias(ref: str) -> ArtifactVersion:
+    """Remove the alias ``name:<alias>`` (``"model:production"``); returns the version it named."""
+    return _store().remove_alias(ref)
+
+
 def runs(
     filter: str | None = None, *, order_by: str | Sequence[str] = "started_at",
     descending: bool = True, limit: int | None = 1000, offset: int = 0,

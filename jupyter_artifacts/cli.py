@@ -125,6 +125,12 @@ def cmd_export(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_alias(store: Store, args: argparse.Namespace) -> None:
+    if args.remove:
+        version = store.remove_alias(args.ref)
+        _emit(args, version.to_dict(), f"{args.ref} removed (was {version.ref})")
+        return
+    if args.alias is None:
+        raise ArtifactsError("alias needs REF ALIAS, or --remove NAME:ALIAS")
     version = store.set_alias(args.ref, args.alias)
     _emit(args, version.to_dict(), f"{version.name}:{args.alias} -> {version.ref}")
 
@@ -235,9 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output")
     p.set_defaults(func=cmd_export)
     cli_ship.register(command, export=p, plain_export=cmd_export)
-    p = command("alias", "point NAME:ALIAS at a version")
+    p = command("alias", "point NAME:ALIAS at a version (REF ALIAS), or remove one "
+                         "(--remove NAME:ALIAS)")
     p.add_argument("ref")
-    p.add_argument("alias")
+    p.add_argument("alias", nargs="?")
+    p.add_argument("--remove", action="store_true", help="remove the alias REF (NAME:ALIAS)")
     p.set_defaults(func=cmd_alias)
     p = command("gc", "remove unreferenced objects and abandoned temp files")
     p.add_argument("--dry-run", action="store_true")

@@ -133,3 +133,18 @@ def test_nan_and_inf_metrics_are_kept(store: Store) -> None:
     assert math.isnan(summary["loss"]["last"]) and summary["loss"]["min"] == 0.5
     assert summary["loss"]["max"] == math.inf and summary["loss"]["count"] == 5
     assert math.isnan(summary["only_nan"]["last"])
+
+
+def test_remove_alias(store: Store) -> None:
+    first = ja.save("one", "notes")
+    ja.save("two", "notes")
+    ja.alias("notes:v1", "production")
+    assert ja.remove_alias("notes:production").id == first.id
+    with pytest.raises(ja.NotFoundError):
+        ja.load("notes:production")
+    with pytest.raises(ja.NotFoundError, match="no alias"):
+        ja.remove_alias("notes:production")
+    with pytest.raises(ja.InvalidReferenceError, match="managed automatically"):
+        ja.remove_alias("notes:latest")
+    with pytest.raises(ja.InvalidReferenceError):
+        ja.remove_alias("production")

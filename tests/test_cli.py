@@ -65,6 +65,10 @@ def test_alias(filled: Store, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = cli(filled, "alias", "notes:v1", "production", capsys=capsys)
     assert code == 0 and "notes:production -> notes:v1" in out
     assert filled.resolve("notes:production").ref == "notes:v1"
+    code, out, _ = cli(filled, "alias", "--remove", "notes:production", capsys=capsys)
+    assert code == 0 and "notes:production removed (was notes:v1)" in out
+    code, _, err = cli(filled, "alias", "--remove", "notes:production", capsys=capsys)
+    assert code != 0 and "no alias 'notes:production'" in err
 
 
 def test_gc_and_verify(filled: Store, capsys: pytest.CaptureFixture[str]) -> None:

@@ -481,6 +481,21 @@ class Store:
                          (version.name, alias, version.id))
         return self.get_version(version.id)
 
+    def remove_alias(self, ref: str) -> ArtifactVersion:
+        """Remove the alias ``name:<alias>``; returns the version it pointed at."""
+        name, sep, alias = ref.rpartition(":")
+        if not sep or not name:
+            raise InvalidReferenceError(f"{ref!r} is not NAME:ALIAS")
+        refs.check_alias(alias)
+        if alias == "latest":
+            raise InvalidReferenceError("'latest' is managed automatically")
+        with self.catalog.write() as conn:
+            row = conn.execute("DELETE FROM aliases WHERE name = ? AND alias = ? "
+                               "RETURNING version_id", (name, alias)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no alias {ref!r}")
+        return self.get_version(row[0])
+
     def add_version_tags(self, ref: str, tags: Iterable[str]) -> ArtifactVersion:
         version = self.resolve(ref)
         tags = check_tags(tags)

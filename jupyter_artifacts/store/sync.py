@@ -257,6 +257,8 @@ def _merge_aliases(source: Store, target: Store, remote: _remotes.Remote, report
             continue
         if there == wanted:
             agreed[key] = wanted
+        elif there is None and wanted == base.get(key):
+            agreed[key] = wanted  # only the target removed it: the other direction carries that
         elif there is None or there == base.get(key):
             moves[key] = agreed[key] = wanted
         elif wanted == base.get(key):
@@ -266,15 +268,42 @@ def _merge_aliases(source: Store, target: Store, remote: _remotes.Remote, report
             clashes.append((key, there, wanted))
         else:
             clashes.append((key, wanted, there))
-    if moves:
+    removals, removal_clashes = _removed_aliases(ours, theirs, base, pull)
+    if moves or removals:
         with target.catalog.write() as conn:
             for key, version_id in moves.items():
                 rows.set_alias(conn, key, version_id)
+            for key in removals:
+                rows.remove_alias(conn, key)
     refs = rows.version_refs(target.catalog, [*moves.values(), *(c[1] for c in clashes),
                                               *(c[2] for c in clashes)])
     report.aliases = [f"{key} -> {refs.get(v, v[:12])}" for key, v in sorted(moves.items())]
+    report.aliases += [f"{key} removed" for key in removals]
     report.conflicts = [_conflict(c, refs, pull, report.remote) for c in clashes]
+    report.conflicts += [f"{key} was removed on {report.remote} but moved here: removed here too"
+                         if pull else f"{key} was removed here but moved on {report.remote}: "
+                         f"{report.remote} keeps it (pull takes it)" for key in removal_clashes]
+    for key in removals:
+        agreed.pop(key, None)
     remote.aliases = agreed
+
+
+def _removed_aliases(ours: dict[str, str], theirs: dict[str, str], base: dict[str, str],
+                     pull: bool) -> tuple[list[str], list[str]]:
+    """Aliases the source removed since the last sync, to remove on the target too; and
+    those the target moved meanwhile (a conflict: on a pull the team's removal wins)."""
+    removals, clashes = [], []
+    for key, agreed in sorted(base.items()):
+        there = theirs.get(key)
+        if key in ours or there is None:
+            continue  # kept by the source, or removed on both sides
+        if there == agreed:
+            removals.append(key)
+        else:
+            clashes.append(key)
+            if pull:
+                removals.append(key)
+    return removals, clashes
 
 
 def _conflict(c: tuple[str, str, str], refs: dict[str, str], pull: bool, remote: str) -> str:

@@ -223,6 +223,11 @@ def set_alias(conn: Any, key: str, version_id: str) -> None:
                  (name, alias, version_id))
 
 
+def remove_alias(conn: Any, key: str) -> None:
+    name, _, alias = key.rpartition(":")
+    conn.execute("DELETE FROM aliases WHERE name = ? AND alias = ?", (name, alias))
+
+
 def version_refs(catalog: Catalog, version_ids: Iterable[str]) -> dict[str, str]:
     """``id -> name:vN`` in this catalog."""
     keys = sorted(set(version_ids))

@@ -333,3 +333,30 @@ def test_a_plain_pull_after_a_lazy_one_fetches_what_was_left(tmp_path: Path, tea
     ja.open_store(b.root)
     np.testing.assert_array_equal(ja.load("weights:v2"), np.arange(5))
     assert Store.open(b.root).verify().ok
+
+
+def test_a_removed_alias_is_removed_on_the_other_side_too(tmp_path: Path, team: Path) -> None:
+    a, b = machine(tmp_path, "a", team), machine(tmp_path, "b", team)
+    make_model_versions(a, "model", 2, "a")
+    a.set_alias("model:v1", "production")
+    a.set_alias("model:v2", "staging")
+    a.push("team")
+    b.pull("team")
+    assert b.remove_alias("model:production").version == 1
+    pulled = b.pull("team")  # the removal is b's: a pull does not bring the alias back
+    assert pulled.moved_nothing and "production" not in b.versions("model")[0].aliases
+    assert b.push("team").aliases == ["model:production removed"]
+    assert a.pull("team").aliases == ["model:production removed"]
+    with pytest.raises(NotFoundError):
+        a.resolve("model:production")
+    # Removed on b, moved on a meanwhile: the team's value wins either way.
+    b.remove_alias("model:staging")
+    a.set_alias("model:v1", "staging")
+    a.push("team")
+    report = b.push("team")
+    assert report.conflicts == ["model:staging was removed here but moved on 'team': 'team' "
+                                "keeps it (pull takes it)"]
+    assert b.pull("team").aliases == ["model:staging -> model:v1"]
+    assert b.resolve("model:staging").version == 1
+    assert a.push("team").moved_nothing and b.push("team").moved_nothing
+    assert a.pull("team").moved_nothing and b.pull("team").moved_nothing

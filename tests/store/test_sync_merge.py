@@ -21,6 +21,7 @@ step = st.one_of(
     st.tuples(st.just("push"), st.integers(0, 1)),
     st.tuples(st.just("pull"), st.integers(0, 1)),
     st.tuples(st.just("alias"), st.integers(0, 1), st.sampled_from(NAMES), st.integers(1, 9)),
+    st.tuples(st.just("unalias"), st.integers(0, 1), st.sampled_from(NAMES)),
 )
 
 
@@ -53,6 +54,9 @@ def test_any_interleaving_of_offline_work_and_syncs_converges(steps: list[tuple]
                 machine.push("team")
             elif action == "pull":
                 machine.pull("team")
+            elif action == "unalias":
+                if _alias(machine, rest[0], "best") is not None:
+                    machine.remove_alias(f"{rest[0]}:best")
             else:
                 versions = [v for v in machine.list_artifacts() if v["name"] == rest[0]]
                 if versions:
