@@ -143,17 +143,18 @@ def cmd_gc(store: Store, args: argparse.Namespace) -> None:
 
 
 def cmd_verify(store: Store, args: argparse.Namespace) -> int:
-    report = store.verify()
+    report = store.verify(deep=True if args.deep else None)
     unreferenced = (f"{len(report.unreferenced)} objects nothing references (gc removes them)"
                     if report.unreferenced else None)
     unfetched = (f"{len(report.unfetched)} objects pulled lazily, not fetched yet (they load "
                  "from the remote on first use)" if report.unfetched else None)
-    text = "\n".join([f"checked {report.checked_objects} objects: "
+    how = "" if report.deep else " by size (--deep re-hashes their bytes)"
+    text = "\n".join([f"checked {report.checked_objects} objects{how}: "
                       + ("ok" if report.ok else f"{len(report.problems)} problems"),
                       *report.problems, *(line for line in (unreferenced, unfetched) if line)])
     _emit(args, {"ok": report.ok, "checked_objects": report.checked_objects,
                  "problems": report.problems, "unreferenced": report.unreferenced,
-                 "unfetched": report.unfetched}, text)
+                 "unfetched": report.unfetched, "deep": report.deep}, text)
     return 0 if report.ok else 1
 
 
@@ -250,7 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("gc", "remove unreferenced objects and abandoned temp files")
     p.add_argument("--dry-run", action="store_true")
     p.set_defaults(func=cmd_gc)
-    p = command("verify", "re-hash objects and check catalog references")
+    p = command("verify", "check objects and catalog references")
+    p.add_argument("--deep", action="store_true",
+                   help="re-hash every object (the default on a local folder; on S3 it "
+                        "downloads the whole store, else sizes are checked)")
     p.set_defaults(func=cmd_verify)
     cli_sync.register(command)
     from .cli_reproduce import register as register_reproduce

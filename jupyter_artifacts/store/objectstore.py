@@ -153,6 +153,9 @@ class ObjectStore(ABC):
         """Remove abandoned in-flight files; the ones removed."""
         return []
 
+    #: Reading every object is cheap (a local folder), not a download of the whole store.
+    is_local = True
+
     def deferred_sync(self) -> contextlib.AbstractContextManager[None]:
         """Inside the block, this thread's writes put off their fsyncs until
         :meth:`sync_deferred` (see :mod:`.durability`); a remote store has none to put off."""

@@ -50,6 +50,8 @@ STALE_UPLOAD = 24 * 3600.0
 class S3ObjectStore(ObjectStore):
     """Content-addressed objects under ``s3://bucket/prefix/objects/``."""
 
+    is_local = False
+
     def __init__(self, url: str, cache: ReadCache, *, readonly: bool = False,
                  client: Any = None) -> None:
         self.location = S3Location.parse(url)

@@ -533,9 +533,10 @@ class Store:
         """Delete objects no version references and abandoned temp files."""
         return maintenance.gc(self, dry_run=dry_run)
 
-    def verify(self) -> maintenance.VerifyReport:
-        """Re-hash every object and check catalog references."""
-        return maintenance.verify(self)
+    def verify(self, deep: bool | None = None) -> maintenance.VerifyReport:
+        """Check every object and the catalog's references (see :func:`.maintenance.verify`:
+        ``deep`` re-hashes objects, the default on a local folder)."""
+        return maintenance.verify(self, deep=deep)
 
     # -- sync with a team store (store/sync.py) --------------------------------------
     def push(self, remote: str | None = None, *, everything: bool = False) -> Any:

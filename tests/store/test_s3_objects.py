@@ -252,3 +252,33 @@ def test_a_team_store_with_a_postgresql_catalog_and_s3_objects(
     assert reader.objects.read_bytes(reader.resolve("shared").oid) == b"on the team store"
     assert reader.verify().ok and not (root / "objects").exists()
     reader.close()
+
+
+def test_verify_on_s3_checks_sizes_without_downloading_unless_deep(
+        s3_store: Store, s3_env: S3Server, s3_bucket: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    good, size, _ = s3_store.objects.put_bytes(b"good bytes")
+    s3_store.add_version("data", oid=good, kind="dataset", media_type="text/plain",
+                         codec="bytes", size=size)
+    cut, size, _ = s3_store.objects.put_bytes(b"to be truncated")
+    s3_store.add_version("cut", oid=cut, kind="dataset", media_type="text/plain",
+                         codec="bytes", size=size)
+    client = s3_env.client()
+    client.put_object(Bucket=s3_bucket, Key=f"team/objects/{good[:2]}/{good[2:]}",
+                      Body=b"evil bytes")  # same size: only a re-hash sees it
+    client.put_object(Bucket=s3_bucket, Key=f"team/objects/{cut[:2]}/{cut[2:]}", Body=b"to be")
+    downloads: list[str] = []
+    real = S3ObjectStore._download
+
+    def counting(self: S3ObjectStore, oid: str, sink: Any) -> Any:
+        downloads.append(oid)
+        return real(self, oid, sink)
+
+    monkeypatch.setattr(S3ObjectStore, "_download", counting)
+    quick = s3_store.verify()
+    assert not quick.deep and downloads == [] and quick.checked_objects == 2
+    assert quick.problems == [f"object {cut[:12]} has 5 bytes, the catalog says 15: it is "
+                              "damaged (verify --deep)"]
+    deep = s3_store.verify(deep=True)
+    assert deep.deep and sorted(downloads) == sorted([good, cut])
+    assert len(deep.problems) == 2 and all("corrupt" in p for p in deep.problems)
