@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..store import Run, Store
+from ..store.objects import LocalObjectStore
+from ..store.store import CATALOG_NAME
 from . import compare
 from .envexport import package_differences
 from .plan import ReplayPlan, plan_replay, relative
@@ -25,15 +27,34 @@ from .plan import ReplayPlan, plan_replay, relative
 EXIT_CODES = {compare.EXACT: 0, compare.CLOSE: 1, compare.DIFFERS: 3, "failed": 4}
 _SKIP_KINDS = {"log", "report", "notebook"}  # printed and shown output: compared by eye
 _stores: dict[str, Store] = {}
+#: Where a recorded store's catalog and objects are, when not in its folder (a team store).
+_locations: dict[str, tuple[str | None, str | None]] = {}
+#: What names a team store in the environment: the replay's own scratch store must not
+#: inherit it, or the replayed runs would be written into the team's catalog.
+STORE_ENV = ("JUPYTER_ARTIFACTS_CATALOG", "JUPYTER_ARTIFACTS_OBJECTS")
+
+
+def recorded_store(path: str, catalog: str | None = None, objects: str | None = None) -> str:
+    """Name the store a replay reads its inputs from (for a replay's first cell): its folder,
+    and its catalog URL and objects location when they are elsewhere (a team store)."""
+    _locations[path] = (catalog, objects)
+    return path
+
+
+def _recorded(store_path: str) -> Store:
+    store = _stores.get(store_path)
+    if store is None:
+        catalog, objects = _locations.get(store_path, (None, None))
+        store = _stores[store_path] = Store.open(store_path, create=False, readonly=True,
+                                                 catalog=catalog, objects=objects)
+    return store
 
 
 def load_recorded(store_path: str, version_id: str) -> Any:
     """A value at its recorded version, read from ``store_path`` (for a replay's first cell)."""
     from ..codecs import load_version
 
-    store = _stores.get(store_path)
-    if store is None:
-        store = _stores[store_path] = Store.open(store_path, create=False, readonly=True)
+    store = _recorded(store_path)
     return load_version(store, store.get_version(version_id))
 
 
@@ -41,9 +62,21 @@ def restore_file(store_path: str, version_id: str, path: str) -> None:
     """Write a file back with its recorded content (it is gone from the disk)."""
     from ..codecs import export_version
 
-    store = Store.open(store_path, create=False, readonly=True)
+    store = _recorded(store_path)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     export_version(store, store.get_version(version_id), path)
+
+
+def _store_location(store: Store) -> str:
+    """The replay's ``RECORDED_STORE = ...`` line: the folder, plus where a team store's
+    catalog and objects are (URLs hold no secret: the store refuses those)."""
+    root = str(store.root.resolve())
+    url = getattr(store.catalog, "url", None)
+    catalog = url if isinstance(url, str) else None
+    objects = None if store.objects.is_local else store.objects.url
+    if catalog is None and objects is None:
+        return f"RECORDED_STORE = {root!r}"
+    return f"RECORDED_STORE = recorded_store({root!r}, catalog={catalog!r}, objects={objects!r})"
 
 
 def settle() -> None:
@@ -79,10 +112,10 @@ def _environment_note(store: Store, run: Run) -> list[str]:
 
 def setup_source(store: Store, plan: ReplayPlan) -> str:
     """The first cell: imports, params, inputs at their recorded versions, file checks."""
-    root = str(store.root.resolve())
     lines = ["%load_ext jupyter_artifacts",
-             "from jupyter_artifacts.reproduce.replay import load_recorded, restore_file",
-             f"RECORDED_STORE = {root!r}", *_environment_note(store, plan.runs[-1])]
+             "from jupyter_artifacts.reproduce.replay import load_recorded, recorded_store, "
+             "restore_file",
+             _store_location(store), *_environment_note(store, plan.runs[-1])]
     lines += [_import_line(name, spec) for name, spec in sorted(plan.imports.items())]
     lines += [plan.definitions[name].rstrip("\n") for name in sorted(plan.definitions)]
     lines += [f"{name} = {value!r}" for name, value in sorted(plan.params.items())]
@@ -207,7 +240,8 @@ def _execute_and_compare(store: Store, nb: Any, result: ReplayResult, rtol: floa
 
     scratch = Path(tempfile.mkdtemp(prefix="ja-replay-"))
     try:
-        env = {**os.environ, "JUPYTER_ARTIFACTS_DIR": str(scratch / ".artifacts")}
+        env = {key: value for key, value in os.environ.items() if key not in STORE_ENV}
+        env["JUPYTER_ARTIFACTS_DIR"] = str(scratch / ".artifacts")
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(result.plan.workdir)}})
         try:
@@ -216,13 +250,20 @@ def _execute_and_compare(store: Store, nb: Any, result: ReplayResult, rtol: floa
             result.error = f"{exc.ename}: {exc.evalue}"
         result.executed = True
         if (scratch / ".artifacts").is_dir():
-            replayed = Store.open(scratch / ".artifacts", create=False, readonly=True)
+            replayed = _scratch_store(scratch / ".artifacts")
             try:
                 _compare(store, replayed, result, rtol, pixel_tolerance)
             finally:
                 replayed.close()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _scratch_store(folder: Path) -> Store:
+    """The store the replay wrote, a plain folder whatever this process's environment names
+    (``$JUPYTER_ARTIFACTS_CATALOG`` would otherwise open the team's catalog instead)."""
+    return Store(folder, readonly=True, catalog=str(folder / CATALOG_NAME),
+                 objects=LocalObjectStore(folder, readonly=True))
 
 
 def _compare(store: Store, replayed: Store, result: ReplayResult, rtol: float,

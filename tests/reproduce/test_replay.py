@@ -117,3 +117,26 @@ def test_notebook_functions_and_unfitted_estimators_are_defined_again(workdir: P
     assert result.exit_code == 0, result.text()
     setup = nbformat.read(workdir / "replay.ipynb", as_version=4).cells[1].source
     assert "def featurize(a):" in setup and "C=0.3" in setup
+
+
+def test_a_run_of_a_team_store_replays_without_writing_into_it(workdir: Path, pg_url: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTER_ARTIFACTS_CATALOG", pg_url)  # the team's catalog, as a kernel has it
+    store = _run(CLASSIFIER, workdir)
+    assert type(store.catalog).__name__ == "PostgresCatalog"
+    runs_before = store.catalog.scalar("SELECT COUNT(*) FROM runs")
+    result = replay("model", workdir / "replay.ipynb", store=store, execute=True)
+    assert result.verdict == "reproduced exactly", result.text()
+    nb = nbformat.read(workdir / "replay.ipynb", as_version=4)
+    setup = next(c.source for c in nb.cells if c.cell_type == "code")
+    assert f"catalog={pg_url!r}" in setup
+    assert store.catalog.scalar("SELECT COUNT(*) FROM runs") == runs_before
+
+
+def test_a_team_store_replay_compares_with_what_the_replay_made(workdir: Path, pg_url: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTER_ARTIFACTS_CATALOG", pg_url)
+    store = _run(UNSEEDED, workdir)
+    result = replay("noise", workdir / "replay.ipynb", store=store, execute=True)
+    # Compared with the team store itself, an unseeded step would look exact.
+    assert result.verdict != "reproduced exactly" and result.unseeded, result.text()
