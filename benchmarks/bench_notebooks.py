@@ -1,12 +1,16 @@
 """Summed cell time of real documentation notebooks, every code cell tracked vs untracked.
 
-Notebooks: scikit-learn's gallery as Debian's python-sklearn-doc ships it (``JA_EXTERNAL_NOTEBOOKS``
-or the path given with ``--root``), each run headless under nbclient twice in fresh kernels:
+Notebooks of two libraries we did not write, as Debian ships them in its doc packages:
+scikit-learn's gallery (``python-sklearn-doc``, which ``.ci/run`` fetches for the tests) and
+statsmodels' examples (``python-statsmodels-doc``: ``apt-get download`` it and ``dpkg -x`` it
+into ``.ci-cache/statsmodels-doc``). Each runs headless under nbclient twice in fresh kernels:
 as shipped, and with every code cell prefixed by ``%%track`` (as tests/notebooks does).
 Kernel start and the ``%load_ext`` cell are excluded. Targets: summed at most 1.10x; no cell
 worse than +25 % or +50 ms, whichever is larger. One JSON line per notebook and one in total.
+The notebooks chosen run offline here (others fetch data sets or need packages not installed).
 
-Usage: bench_notebooks.py [--root DIR] [NAME.ipynb ...]
+Usage: bench_notebooks.py [--root DIR] [NAME.ipynb ...]  (``JA_EXTERNAL_NOTEBOOKS``: roots
+separated by ``:``)
 """
 
 from __future__ import annotations
@@ -24,20 +28,24 @@ from _kernel import cell_seconds, run_notebook
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from tests.notebooks.runner import tracked  # the tests' own %%track prefixing
 
+STATSMODELS = ["ols.ipynb", "wls.ipynb", "robust_models_0.ipynb", "plots_boxplots.ipynb",
+               "quantile_regression.ipynb", "kernel_density.ipynb"]
 # Not plot_lda_qda.ipynb: it fails untracked too (matplotlib.cm.register_cmap is gone).
 DEFAULT = ["plot_iris_dtc.ipynb", "plot_confusion_matrix.ipynb", "plot_iris_logistic.ipynb",
            "plot_isotonic_regression.ipynb", "plot_random_dataset.ipynb",
            "plot_svm_anova.ipynb", "plot_classifier_comparison.ipynb", "plot_digits_classification.ipynb",
-           "plot_pca_iris.ipynb"]
-ROOT = "/work/main/.ci-cache/sklearn-doc/usr/share/doc/python-sklearn-doc"
+           "plot_pca_iris.ipynb", *STATSMODELS]
+CACHE = Path(__file__).resolve().parents[1] / ".ci-cache"
+ROOTS = f"{CACHE}/sklearn-doc/usr/share/doc/python-sklearn-doc:{CACHE}/statsmodels-doc"
 
 
-def find(root: Path, names: list[str]) -> dict[str, Path]:
+def find(roots: Path | list[Path], names: list[str]) -> dict[str, Path]:
     found: dict[str, Path] = {}
-    for path in root.rglob("*.ipynb*"):
-        name = path.name.removesuffix(".gz")
-        if name in names and name not in found:
-            found[name] = path
+    for root in roots if isinstance(roots, list) else [roots]:
+        for path in root.rglob("*.ipynb*"):
+            name = path.name.removesuffix(".gz")
+            if name in names and name not in found:
+                found[name] = path
     return found
 
 
@@ -52,11 +60,11 @@ def times(nb: Any, skip: int = 0) -> list[float]:
 
 
 def main(argv: list[str]) -> None:
-    root = Path(os.environ.get("JA_EXTERNAL_NOTEBOOKS", ROOT))
+    roots = [Path(p) for p in os.environ.get("JA_EXTERNAL_NOTEBOOKS", ROOTS).split(os.pathsep)]
     if argv[:1] == ["--root"]:
-        root, argv = Path(argv[1]), argv[2:]
+        roots, argv = [Path(argv[1])], argv[2:]
     names = argv or DEFAULT
-    paths = find(root, names)
+    paths = find(roots, names)
     total_plain = total_tracked = 0.0
     for name in names:
         if name not in paths:

@@ -11,10 +11,19 @@ import copy
 import sys
 from typing import Any
 
-from ..codecs.background import collecting, flush_at_exit, pending, submit, track, wait_pending
+from ..codecs.background import (
+    collecting,
+    flush_at_exit,
+    hold,
+    pending,
+    release,
+    submit,
+    track,
+    wait_pending,
+)
 
-__all__ = ["can_defer", "collecting", "flush_at_exit", "pending", "snapshot", "submit", "track",
-           "wait_pending"]
+__all__ = ["can_defer", "collecting", "flush_at_exit", "hold", "pending", "release", "snapshot",
+           "submit", "track", "wait_pending"]
 
 
 def can_defer(value: Any) -> bool:

@@ -47,8 +47,9 @@ class VersionLinker:
 
     def _remembered(self, value: Any) -> ArtifactVersion | None:
         pending = self._deferred.get(id(value))
-        if pending is not None:
-            pending.exception()  # a deferred save of this very object: wait for it
+        if pending is not None:  # a deferred save of this very object: wait for it
+            background.release()  # which it may otherwise do until MAX_HOLD_S
+            pending.exception()
         entry = self._objects.get(id(value))
         if entry is None:
             return None

@@ -70,7 +70,8 @@ class TrackingSession:
         tracking.prepare_default_store()
         with contextlib.suppress(OSError):  # no working directory: the first cell says so
             folder = self._folder(self.notebook_path())
-            self._git[folder] = (time.monotonic(), background.submit(git_state, folder, lane="git"))
+            self._git[folder] = (time.monotonic(),
+                                 background.submit(git_state, folder, lane="git", hold=False))
 
     # -- registration ----------------------------------------------------------------
     def register(self) -> None:
@@ -116,6 +117,7 @@ class TrackingSession:
         if self.strip_magic_line in self.shell.input_transformers_cleanup:
             self.shell.input_transformers_cleanup.remove(self.strip_magic_line)
         self._unhook_kernel_shutdown()
+        background.release()
         if self.current is not None:
             self._detach_loops(self.current)
             self.current.stop_recording()
@@ -179,6 +181,7 @@ class TrackingSession:
         # Figures stored by the last tracked cell are pickled after it replied; no cell may
         # change them before that is done.
         wait_snapshots()
+        background.hold()  # any cell: background work waits for its end (see codecs.background)
         parts = split_header(info.raw_cell or "")
         if parts is None:
             if (magic := magic_above_track(info.raw_cell or "")) is not None:
@@ -327,8 +330,13 @@ class TrackingSession:
 
     def post_run_cell(self, result: Any) -> None:
         cell, self.current = self.current, None
-        if cell is None:
-            return
+        try:
+            if cell is not None:
+                self._end(cell, result)
+        finally:
+            background.release()
+
+    def _end(self, cell: CellRun, result: Any) -> None:
         start = time.perf_counter()
         try:
             self._close(cell, result, start)
@@ -366,7 +374,7 @@ class TrackingSession:
             else:
                 record_for_reproduction(cell, self._notebooks)  # saved with the cost, next
             finally:
-                background.submit(objects.sync_deferred, lane="sync")
+                background.submit(objects.sync_deferred, lane="sync", hold=False)
         last = cell.start_deferred()
         self._record_cost(cell, start)
         if not cell.options.quiet and cell.active is not None:

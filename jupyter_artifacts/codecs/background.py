@@ -36,15 +36,44 @@ def collecting() -> Iterator[list[Future[Any]]]:
         _collectors.remove(futures)
 
 
-def submit(fn: Callable[..., Any], *args: Any, lane: str = "save") -> Future[Any]:
-    """Run ``fn(*args)`` on ``lane``'s worker thread; the future's ``seconds`` is its wall time."""
+# While a cell runs, background jobs wait (each up to MAX_HOLD_S after it was submitted).
+# A worker thread doing Python work takes the GIL whenever the kernel's main thread releases
+# it (every SQLite call, file write or large numpy operation), and the main thread then waits
+# up to the interpreter's switch interval (5 ms) to get it back: tens of such waits made a
+# tracked cell, and the cell after it, slower than the work itself. Held jobs run in the
+# gap between cells (interactively, while the person reads the output); a long cell lets
+# them through after MAX_HOLD_S, so nothing waits long for a long cell.
+MAX_HOLD_S = 2.0
+_idle = threading.Event()
+_idle.set()
+
+
+def hold() -> None:
+    """The kernel starts running a cell: jobs submitted from now on wait for :func:`release`."""
+    _idle.clear()
+
+
+def release() -> None:
+    """The cell ended: held jobs run."""
+    _idle.set()
+
+
+def submit(fn: Callable[..., Any], *args: Any, lane: str = "save",
+           hold: bool = True) -> Future[Any]:
+    """Run ``fn(*args)`` on ``lane``'s worker thread; the future's ``seconds`` is its wall time.
+
+    ``hold``: while a cell runs, start only when it ends or after :data:`MAX_HOLD_S` (pass
+    False for a job that does no Python work to speak of, such as starting a process)."""
     # The future exists before the job can start: a quick job may end before ``submit``
     # returns, and its wall time must be on the future when its callbacks run.
     future: Future[Any] = Future()
+    deadline = time.monotonic() + MAX_HOLD_S
 
     def timed() -> None:
         if not future.set_running_or_notify_cancel():
             return
+        if hold:
+            _idle.wait(max(0.0, deadline - time.monotonic()))
         start = time.perf_counter()
         try:
             result = fn(*args)
@@ -86,7 +115,10 @@ def pending() -> int:
 
 def wait_pending(timeout: float | None = None, detached: bool = True) -> None:
     """Block until every job submitted so far has finished (jobs they submit included);
-    with ``detached=False``, until work done elsewhere has only been handed over."""
+    with ``detached=False``, until work done elsewhere has only been handed over.
+
+    Held jobs are let through: whoever waits for them wants them done now."""
+    release()
     while waiting := [f for f in list(_pending) if detached or f not in _detached]:
         for future in waiting:
             future.exception(timeout=timeout)

@@ -107,7 +107,7 @@ def figure_summary(fig: Any) -> dict[str, Any]:
 def warm_up() -> None:
     """Start the SVG helper process now (in the background), not when the first figure waits."""
     if _worker.idle:
-        background.submit(_worker.start, lane="svg")
+        background.submit(_worker.start, lane="svg", hold=False)
 
 
 def _attach_svg(store: Store, version: ArtifactVersion, payload: bytes | Any | None,

@@ -37,3 +37,47 @@ def test_the_cells_objects_are_synced_off_the_main_thread(shell: InteractiveShel
         assert path in {p for _, p in object_syncs}, f"{version.name} was never synced"
     assert object_syncs and all(name != "MainThread" for name, _ in object_syncs)
     store.close()
+
+
+def test_background_jobs_wait_for_the_cell_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_artifacts.codecs import background
+
+    ran = threading.Event()
+    background.hold()
+    try:
+        future = background.submit(ran.set, lane="test-hold")
+        assert not ran.wait(0.3)  # held while the cell runs
+        unheld = background.submit(lambda: None, lane="test-unheld", hold=False)
+        unheld.result(timeout=5)  # a job that asks not to be held runs at once
+    finally:
+        background.release()
+    future.result(timeout=5)
+    assert ran.is_set()
+
+
+def test_a_held_job_runs_anyway_after_max_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_artifacts.codecs import background
+
+    monkeypatch.setattr(background, "MAX_HOLD_S", 0.2)
+    background.hold()
+    try:
+        background.submit(lambda: None, lane="test-hold").result(timeout=5)  # a long cell
+    finally:
+        background.release()
+
+
+def test_waiting_for_jobs_lets_held_ones_through() -> None:
+    from jupyter_artifacts.codecs import background
+
+    background.hold()
+    done = background.submit(lambda: 42, lane="test-hold")
+    background.wait_pending(timeout=5)
+    assert done.result(timeout=0) == 42
+
+
+def test_a_cell_holds_background_work_until_it_ends(shell: InteractiveShell) -> None:
+    run(shell, "from jupyter_artifacts.codecs import background as _bg\nimport threading, time\n"
+               "ran = threading.Event()\njob = _bg.submit(ran.set, lane='test-cell')\n"
+               "time.sleep(0.3)\nheld = not ran.is_set()")
+    assert shell.user_ns["held"], "a job ran while the cell was running"
+    shell.user_ns["job"].result(timeout=5)  # and once it ended
