@@ -2,8 +2,10 @@
 
 At 10,000 runs (100,000 params, 100,000 metrics) the cost was Python work per value (a
 fetched row, a dict lookup, a list store each). Now each key's values come from a covering
-(key, run_id, value) index in run id order, as one JSON array per param key and one flat
-float array for all metrics, and numpy places them in page order: Python works per key.
+(key, run_id, value) index in run id order, as one JSON array per param key (read by orjson)
+and one float array per metric key, and numpy places them in page order: Python works per
+key. What is left is mostly the sqlite3 module making a row object per metric value (a
+float's text form in SQLite is not exact, so metrics cannot travel as one text).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from itertools import chain
 from typing import Any
 
 import numpy
+import orjson
 
 from . import keys as _keys
 from . import liveness
@@ -59,11 +62,12 @@ def run_table(catalog: Catalog, filter: str | None = None,
         dead = set(liveness.dead_run_ids(catalog))
         columns["status"] = ["dead" if status == "running" and run_id in dead else status
                              for run_id, status in zip(ids, columns["status"], strict=True)]
-    page = json.dumps(ids)
     full = len(ids) == int(catalog.read("SELECT COUNT(*) FROM runs")[0][0])
+    # The page's ids as a JSON array bound to json_each: only needed for part of the runs.
+    page = "" if full else json.dumps(ids)
     columns["tags"] = _tags(catalog, ids, page, full)
     if not catalog.scalar("SELECT 1 FROM sqlite_master WHERE name = 'params_key_run'"):
-        _add_keyed_columns_slowly(catalog, columns, page)
+        _add_keyed_columns_slowly(catalog, columns, page or json.dumps(ids))
         return RunTable(columns, total)
     spread = _Spreader(catalog, ids, page)
     for key, count, values in _by_key(catalog, PARAMS, "value", page, full):
@@ -126,7 +130,28 @@ def _by_key(catalog: Catalog, table: str, value: str, page: str,
         " WHERE run_id IN (SELECT value FROM json_each(?))", [page])
     rows = catalog.read(f"SELECT key, COUNT(*), '[' || group_concat({value}) || ']' "
                         f"FROM {table}{where} GROUP BY key ORDER BY key", params)
-    return [(key, count, json.loads(values)) for key, count, values in rows]
+    return [(key, count, load_array(values)) for key, count, values in rows]
+
+
+# Bytes that are digits become "0", all others " ": a run of 19 zeros marks a long number.
+_DIGITS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
+_LONG = b"0" * 19
+
+
+def load_array(text: str) -> list[Any]:
+    """A JSON array of param values, as :func:`json.loads` reads it, but 5 times faster.
+
+    orjson reads an integer beyond 64 bits as a float (json keeps an int), so a text with a
+    run of 19 digits (any number at least 10**18) goes to json; so does one orjson refuses
+    and json accepts (NaN, a lone surrogate, 1e400).
+    """
+    data = text.encode("utf-8", "surrogatepass")  # orjson refuses the surrogates
+    if _LONG not in data.translate(_DIGITS):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def _metrics_by_key(catalog: Catalog, page: str,
@@ -171,6 +196,8 @@ class _Spreader:
             return self._sorted
         if self._position is None:
             self._position = {run_id: i for i, run_id in enumerate(self.ids)}
+        if not self.page:
+            self.page = json.dumps(self.ids)
         ids = self.catalog.read(
             f"SELECT '[' || group_concat(json_quote(run_id)) || ']' FROM {table} "
             "WHERE key = ? AND run_id IN (SELECT value FROM json_each(?))", [key, self.page])
