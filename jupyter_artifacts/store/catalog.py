@@ -18,6 +18,7 @@ import abc
 import contextlib
 import warnings
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,14 @@ class Catalog(abc.ABC):
     def read(self, sql: str, params: Any = (), named: bool = False) -> list[Any]:
         """Rows of a query that the database itself prevents from writing (for SQL built
         from user input); plain tuples unless ``named``."""
+
+    def read_floats(self, sql: str, params: Any = ()) -> Any:
+        """The one column of a :meth:`read` query as a numpy float array (text such as
+        SQLite's ``'NaN'`` read as float)."""
+        import numpy
+
+        rows = self.read(sql, params)
+        return numpy.fromiter(chain.from_iterable(rows), float, len(rows))
 
     @abc.abstractmethod
     def scalar(self, sql: str, params: Any = ()) -> Any:

@@ -19,6 +19,7 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -261,13 +262,26 @@ class SQLiteCatalog(Catalog):
         For SQL assembled from user input (search filters): even a compiler bug cannot
         change the store. Rows are plain tuples unless ``named`` (then ``sqlite3.Row``).
         """
+        with self._query_only():
+            cur = self._conn.execute(sql, params)
+            if named:
+                cur.row_factory = sqlite3.Row
+            return cur.fetchall()
+
+    def read_floats(self, sql: str, params: Any = ()) -> Any:
+        import numpy
+
+        with self._query_only():
+            # Straight from the cursor: no list of 1-tuples in between (a tenth of the
+            # time of 10,000 rows).
+            return numpy.fromiter(chain.from_iterable(self._conn.execute(sql, params)), float)
+
+    @contextlib.contextmanager
+    def _query_only(self) -> Iterator[None]:
         with self._lock, self._reading():
             self._conn.execute("PRAGMA query_only = ON")
             try:
-                cur = self._conn.execute(sql, params)
-                if named:
-                    cur.row_factory = sqlite3.Row
-                return cur.fetchall()
+                yield
             finally:
                 # A read-only catalog stays query-only.
                 self._conn.execute(f"PRAGMA query_only = {'ON' if self.readonly else 'OFF'}")
