@@ -2,7 +2,9 @@
 
 Each run has 10 params and 10 metrics (their per-run summaries, which search reads), bulk
 loaded with COPY into the real schema (secondary indexes rebuilt after the load). The
-search: a param equality and a metric range, ordered by another metric, top 100.
+search: a param equality and a metric range, ordered by another metric, top 100. Its first
+call (page and exact total) is the median over six filters not seen before (other values of
+the param); later calls find the total remembered.
 
 Uses the server at ``$JA_BENCH_PG_URL`` (a database it may fill), else starts a throwaway
 one from Debian's binaries as the tests do (tests/services/postgres.py).
@@ -30,6 +32,7 @@ KEYS = 10
 CHUNK = 50_000
 FILTER = "params.p0 = 'v3' and metrics.m1 > 0.5"
 ORDER = "metrics.m0 DESC"
+NEW_VALUES = (4, 5, 6, 7, 8, 3)  # the filter with p0 = 'v4', ..., then 'v3' (FILTER itself)
 
 
 @contextlib.contextmanager
@@ -87,7 +90,9 @@ def load(store: Store, count: int = RUNS) -> None:
     raw.execute("SET maintenance_work_mem = '512MB'")
     for definition in indexes:
         raw.execute(definition)
-    raw.execute("ANALYZE")
+    # What autovacuum does after a bulk insert (autovacuum_vacuum_insert_threshold): without
+    # the visibility map an index-only scan reads every matched row from the table too.
+    raw.execute("VACUUM (ANALYZE)")
 
 
 def main() -> None:
@@ -98,12 +103,17 @@ def main() -> None:
         emit("pg_search_load_1m_runs", time.perf_counter() - start, "s", None,
              runs=RUNS, client_cpu_s=round(time.process_time() - cpu, 1))
 
-        start, cpu = time.perf_counter(), time.process_time()
-        page = store.search_runs(FILTER, order_by=[ORDER], limit=100)
-        first = time.perf_counter() - start
-        assert len(page.runs) == 100 and page.total > RUNS // 100, page.total
-        emit("pg_search_1m_first_call_with_count", first * 1e3, "ms", "< 200 ms",
-             total=page.total, client_cpu_ms=round((time.process_time() - cpu) * 1e3, 1))
+        firsts, cpus = [], []
+        for value in NEW_VALUES:  # each a filter not seen before: its count is computed
+            start, cpu = time.perf_counter(), time.process_time()
+            page = store.search_runs(FILTER.replace("'v3'", f"'v{value}'"), order_by=[ORDER],
+                                     limit=100)
+            firsts.append(time.perf_counter() - start)
+            cpus.append(time.process_time() - cpu)
+            assert len(page.runs) == 100 and page.total > RUNS // 100, page.total
+        emit("pg_search_1m_first_call_with_count", sorted(firsts)[len(firsts) // 2] * 1e3, "ms",
+             "< 200 ms", min_ms=round(min(firsts) * 1e3, 1), runs=len(firsts),
+             total=page.total, client_cpu_ms=round(sorted(cpus)[len(cpus) // 2] * 1e3, 1))
         times = []
         for _ in range(5):  # the count is then remembered until the catalog changes
             start = time.perf_counter()

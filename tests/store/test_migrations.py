@@ -5,8 +5,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import psycopg
+from psycopg.types.string import StrDumper
+
 from jupyter_artifacts.store import Store
+from jupyter_artifacts.store.catalog_pg import PgConnection
 from jupyter_artifacts.store.migrations import LATEST, migrate
+from tests.services.postgres import PostgresServer
 
 # (run id, name, [(step, value, time)]): the last point by time is not the largest step or value.
 RUNS = [
@@ -62,3 +67,28 @@ def test_migrated_store_keeps_working_and_migrates_once(tmp_path: Path) -> None:
         range(1, LATEST + 1))
     store.log_metrics([("c" * 32, "acc", 1, 0.99, 31.0)])
     assert store.query_runs(order_by="metrics.acc").runs[0].name == "third"
+
+
+def test_a_postgresql_catalog_of_an_older_schema_is_migrated(postgres: PostgresServer,
+                                                             tmp_path: Path) -> None:
+    """A team store made before migration 8 gains its metric range index and keeps its runs."""
+    url = postgres.url(postgres.new_database("old"))
+    raw = psycopg.connect(url, autocommit=True)
+    raw.adapters.register_dumper(str, StrDumper)
+    conn = PgConnection(raw)
+    assert migrate(conn, target=7) == list(range(1, 8))
+    for number, (run_id, name, points) in enumerate(RUNS, start=1):
+        conn.execute("INSERT INTO runs (id, name, status, started_at) VALUES (?,?,'ok',?)",
+                     (run_id, name, float(number)))
+        conn.execute("INSERT INTO metric_summaries (run_id, key, last, last_time, min, max, "
+                     "count) VALUES (?, 'acc', ?, 1, 0, 1, 1)", (run_id, points[-1][1]))
+    raw.close()
+    store = Store.open(tmp_path / ".artifacts", catalog=url)
+    assert store.catalog.scalar("SELECT MAX(version) FROM migrations") == LATEST
+    indexes = {row[0] for row in store.catalog.read(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'metric_summaries'")}
+    assert "metric_summaries_key_last_run" in indexes
+    assert "metric_summaries_key_last" not in indexes
+    page = store.search_runs("metrics.acc > 0.5", order_by=["metrics.acc DESC"])
+    assert ([r.name for r in page.runs], page.total) == (["second", "first"], 2)  # 0.95, 0.7
+    store.close()
