@@ -135,9 +135,9 @@ def _explained(store: Store) -> list[tuple[str, float]]:
     catalog = store.catalog
     original = catalog.read
 
-    def spy(sql: str, params: object = (), named: bool = False) -> list[object]:
+    def spy(sql: str, params: object = (), named: bool = False, **hints: bool) -> list[object]:
         captured.append((sql, list(params)))  # type: ignore[call-overload]
-        return original(sql, params, named)
+        return original(sql, params, named, **hints)
 
     catalog.read = spy  # type: ignore[method-assign]
     counts._COUNTS.clear()

@@ -72,9 +72,11 @@ class Catalog(abc.ABC):
         """All rows of ``sql`` (named rows)."""
 
     @abc.abstractmethod
-    def read(self, sql: str, params: Any = (), named: bool = False) -> list[Any]:
+    def read(self, sql: str, params: Any = (), named: bool = False, *,
+             page: bool = False) -> list[Any]:
         """Rows of a query that the database itself prevents from writing (for SQL built
-        from user input); plain tuples unless ``named``."""
+        from user input); plain tuples unless ``named``. ``page``: the query stops after a
+        page of rows (a hint for the planner)."""
 
     def read_floats(self, sql: str, params: Any = ()) -> Any:
         """The one column of a :meth:`read` query as a numpy float array (text such as

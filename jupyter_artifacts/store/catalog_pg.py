@@ -277,13 +277,22 @@ class PostgresCatalog(Catalog):
     def query(self, sql: str, params: Any = ()) -> list[Any]:
         return self._retrying(lambda: list(self._conn.execute(sql, params).fetchall()))
 
-    def read(self, sql: str, params: Any = (), named: bool = False) -> list[Any]:
-        """A query in a read-only transaction: PostgreSQL refuses any change."""
+    def read(self, sql: str, params: Any = (), named: bool = False, *,
+             page: bool = False) -> list[Any]:
+        """A query in a read-only transaction: PostgreSQL refuses any change.
+
+        ``page``: the query stops after a page of rows; it runs without parallel workers.
+        The planner halves a walk's cost with two workers, but starting them and merging
+        their sorted streams costs more than the walk: 41-77 ms against 15-22 ms for the
+        first 100 of 1,000,000 runs in a metric's order.
+        """
         def statement() -> list[Any]:
-            if self._depth or self.readonly:
+            if self._depth or (self.readonly and not page):
                 return self._conn.execute(sql, params).fetchall()
             self._conn.raw.execute("BEGIN READ ONLY")
             try:
+                if page:
+                    self._conn.raw.execute("SET LOCAL max_parallel_workers_per_gather = 0")
                 return self._conn.execute(sql, params).fetchall()
             finally:
                 self._rollback()

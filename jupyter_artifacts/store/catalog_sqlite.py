@@ -256,11 +256,13 @@ class SQLiteCatalog(Catalog):
             cur.row_factory = sqlite3.Row
             return cur.fetchall()
 
-    def read(self, sql: str, params: Any = (), named: bool = False) -> list[Any]:
+    def read(self, sql: str, params: Any = (), named: bool = False, *,
+             page: bool = False) -> list[Any]:
         """Run a query that cannot write: SQLite refuses any change while it runs.
 
         For SQL assembled from user input (search filters): even a compiler bug cannot
         change the store. Rows are plain tuples unless ``named`` (then ``sqlite3.Row``).
+        ``page`` changes nothing here (SQLite runs a query on one thread).
         """
         with self._query_only():
             cur = self._conn.execute(sql, params)

@@ -186,10 +186,10 @@ def test_a_repeated_search_reuses_its_count(pg_url: str, tmp_path: Path) -> None
     counted: list[str] = []
     read = store.catalog.read
 
-    def spy(sql: str, params: object = (), named: bool = False) -> list[object]:
+    def spy(sql: str, params: object = (), named: bool = False, **hints: bool) -> list[object]:
         if sql.startswith("SELECT COUNT(*)"):
             counted.append(sql)
-        return read(sql, params, named)
+        return read(sql, params, named, **hints)
 
     store.catalog.read = spy  # type: ignore[method-assign]
     counts._COUNTS.clear()
@@ -213,4 +213,36 @@ def test_a_dropped_connection_is_reopened(pg_url: str, tmp_path: Path,
     assert store.get_run(run.id).name == "before"  # a read
     drop()
     assert store.create_run("after").name == "after"  # a write
+    store.close()
+
+
+def test_a_page_query_runs_without_parallel_workers(pg_url: str, tmp_path: Path) -> None:
+    """A page stops after a few rows: starting workers costs more than it saves. The
+    setting is the page's own; other reads keep the server's."""
+    setting = "SELECT current_setting('max_parallel_workers_per_gather')"
+    for readonly in (False, True):
+        store = Store.open(tmp_path / "a", catalog=pg_url, readonly=readonly)
+        default = store.catalog.read(setting)
+        assert store.catalog.read(setting, page=True) == [("0",)] != default
+        assert store.catalog.read(setting) == default
+        store.close()
+
+
+def test_a_search_reads_its_page_as_a_page(pg_url: str, tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "a", catalog=pg_url)
+    run = store.create_run("one", params={"p": 1})
+    store.log_metrics([(run.id, "acc", None, 0.5, 1.0)])
+    hints: list[bool] = []
+    read = store.catalog.read
+
+    def spy(sql: str, params: object = (), named: bool = False, page: bool = False) -> list[object]:
+        if sql.startswith("SELECT r.*"):
+            hints.append(page)
+        return read(sql, params, named, page=page)
+
+    store.catalog.read = spy  # type: ignore[method-assign]
+    for order in (["metrics.acc DESC"], ["start_time"]):
+        assert [r.name for r in store.search_runs("params.p = 1", order_by=order).runs] == ["one"]
+    assert [r.name for r in store.search_runs("params.p = 1", limit=None).runs] == ["one"]
+    assert hints == [True, True, True, False]  # a metric order reads the runs without it too
     store.close()
