@@ -152,8 +152,12 @@ def _explained(store: Store) -> list[tuple[str, float]]:
     for label, (sql, params) in zip(("pg_search_1m_page_sql", "pg_search_1m_count_sql"),
                                     captured, strict=False):
         text, values = translate(sql, params)
+        # As search runs them: a page without parallel workers (PostgresCatalog.read).
+        workers = "0" if label.endswith("page_sql") else "DEFAULT"
+        raw.execute(f"SET max_parallel_workers_per_gather = {workers}")
         plan = raw.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + text, values).fetchone()[0]
         out.append((label, float(plan[0]["Execution Time"])))
+    raw.execute("RESET max_parallel_workers_per_gather")
     return out
 
 
