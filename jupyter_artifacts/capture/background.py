@@ -21,17 +21,25 @@ from ..codecs.background import (
     track,
     wait_pending,
 )
+from ..codecs.base import mro_names
 
 __all__ = ["can_defer", "collecting", "flush_at_exit", "hold", "pending", "release", "snapshot",
            "submit", "track", "wait_pending"]
 
 
+_STATSMODELS_RESULTS = frozenset({"statsmodels.base.wrapper.ResultsWrapper",
+                                  "statsmodels.base.model.Results"})
+
+
 def can_defer(value: Any) -> bool:
-    """Only scikit-learn estimators: refitting replaces their fitted attributes, so a
-    shallow snapshot stays true to the moment the cell ended (unlike torch tensors, which
-    optimisers update in place)."""
+    """scikit-learn estimators: refitting replaces their fitted attributes, so a shallow
+    snapshot stays true to the moment the cell ended (unlike torch tensors, which optimisers
+    update in place). statsmodels results: a fit makes a new results object, never changes
+    one (formatting its ``summary()`` alone costs tens of ms: the helper does it)."""
     base = sys.modules.get("sklearn.base")
-    return base is not None and isinstance(value, base.BaseEstimator)
+    if base is not None and isinstance(value, base.BaseEstimator):
+        return True
+    return "statsmodels" in sys.modules and not _STATSMODELS_RESULTS.isdisjoint(mro_names(value))
 
 
 def _copy_containers(value: Any, deep_estimators: bool) -> Any:

@@ -158,7 +158,10 @@ class LoopRecorder:
         self.hooks[:] = [_no_point] * len(self.hooks)  # in place: ``HOOK`` is this list
 
     def _drain_loop(self) -> None:
-        while not self._stop.wait(DRAIN_EVERY):
+        # With nobody drawing the points live (a quiet cell, a headless run), wake only to
+        # write them: each wake-up takes the GIL from the loop, which waits up to the switch
+        # interval to get it back whenever it had released it (every torch operation does).
+        while not self._stop.wait(DRAIN_EVERY if self.active.listeners else WRITE_EVERY):
             self._drain(final=False)
 
     def _drain(self, final: bool) -> None:

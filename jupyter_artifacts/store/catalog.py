@@ -68,6 +68,14 @@ class Catalog(abc.ABC):
         """A write transaction yielding a connection with ``execute`` / ``executemany``."""
 
     @abc.abstractmethod
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside the block, from this thread, all see one state of the catalog: a
+        result read in several queries (a page, then its values) cannot mix rows from
+        before and after another writer's commit. Inside a write, that write's state."""
+        yield
+
+    @abc.abstractmethod
     def query(self, sql: str, params: Any = ()) -> list[Any]:
         """All rows of ``sql`` (named rows)."""
 

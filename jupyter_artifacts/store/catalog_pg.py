@@ -153,6 +153,7 @@ class PostgresCatalog(Catalog):
         self.notice = None
         self._lock = threading.RLock()
         self._depth = 0
+        self._snapshot = False
         self._conn = PgConnection(self._connect())
         try:
             self._prepare()
@@ -269,7 +270,7 @@ class PostgresCatalog(Catalog):
             try:
                 return statement()
             except psycopg.OperationalError:
-                if self._depth or not self._conn.raw.broken:
+                if self._depth or self._snapshot or not self._conn.raw.broken:
                     raise
                 self._reconnect_if_lost()
                 return statement()
@@ -287,7 +288,7 @@ class PostgresCatalog(Catalog):
         first 100 of 1,000,000 runs in a metric's order.
         """
         def statement() -> list[Any]:
-            if self._depth or (self.readonly and not page):
+            if self._depth or self._snapshot or (self.readonly and not page):
                 return self._conn.execute(sql, params).fetchall()
             self._conn.raw.execute("BEGIN READ ONLY")
             try:
@@ -299,6 +300,22 @@ class PostgresCatalog(Catalog):
 
         rows = self._retrying(statement)
         return list(rows) if named else [tuple(row) for row in rows]
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One REPEATABLE READ, READ ONLY transaction for the reads inside the block."""
+        with self._lock:
+            if self._depth or self._snapshot:
+                yield
+                return
+            self._retrying(lambda: self._conn.raw.execute(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+            self._snapshot = True
+            try:
+                yield
+            finally:
+                self._snapshot = False
+                self._rollback()
 
     def scalar(self, sql: str, params: Any = ()) -> Any:
         row = self._retrying(lambda: self._conn.execute(sql, params).fetchone())

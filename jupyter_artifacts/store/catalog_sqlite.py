@@ -250,6 +250,20 @@ class SQLiteCatalog(Catalog):
             finally:
                 self._depth = 0
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction (WAL: the first read fixes what every later one sees)."""
+        with self._lock:
+            if self._conn.in_transaction:  # a write's, or an enclosing snapshot's
+                yield
+                return
+            self._conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                if self._conn.in_transaction:
+                    self._conn.execute("COMMIT")  # nothing written: it only ends the read
+
     def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
         with self._lock, self._reading():
             cur = self._conn.execute(sql, params)

@@ -47,7 +47,15 @@ class RunTable:
 def run_table(catalog: Catalog, filter: str | None = None,
               order_by: Sequence[str] | str | None = None, descending: bool = True,
               limit: int | None = None, offset: int = 0) -> RunTable:
-    """The matching runs as a :class:`RunTable`: a few bulk queries, no object per run."""
+    """The matching runs as a :class:`RunTable`: a few bulk queries, no object per run, all
+    reading one state of the catalog (values are placed by position in the page: a run
+    committed by another writer between two of the queries would shift them)."""
+    with catalog.snapshot():
+        return _run_table(catalog, filter, order_by, descending, limit, offset)
+
+
+def _run_table(catalog: Catalog, filter: str | None, order_by: Sequence[str] | str | None,
+               descending: bool, limit: int | None, offset: int) -> RunTable:
     node, where, keys = prepare_runs(catalog, filter, order_by, descending)
     rows = run_page_rows(catalog, node, where, keys, limit, offset,
                          "r." + ", r.".join(RUN_COLUMNS))

@@ -123,3 +123,38 @@ def test_param_arrays_read_as_json_reads_them(text: str) -> None:
 
     expected = json.loads(text)
     assert [_typed(v) for v in load_array(text)] == [_typed(v) for v in expected]
+
+
+def test_a_run_committed_while_the_table_is_read_does_not_shift_its_values(
+        store: Store, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    for i in range(3):
+        with ja.run(f"r{i}"):
+            ja.log_param("lr", i)
+            ja.log_metric("acc", i / 10)
+    # Another writer (its own connection, as another kernel) commits a run right after
+    # the page of runs was read, before the values are.
+    other = Store.open(store.root, catalog=getattr(store.catalog, "url", None))
+    reads = 0
+    real = type(store.catalog).read
+
+    def read(self: Any, sql: str, *args: Any, **kwargs: Any) -> Any:
+        nonlocal reads
+        rows = real(self, sql, *args, **kwargs)
+        reads += 1
+        if reads == 1:
+            for existing in other.search_runs().runs:
+                other.log_params(existing.id, {"lr": 99})
+            run_id = other.create_run("sneaked-in").id
+            other.log_params(run_id, {"lr": 7, "extra": 1})
+            other.log_metrics([(run_id, "acc", 0, 0.7, 0.0)])
+            other.finish_run(run_id, "ok")
+        return rows
+
+    monkeypatch.setattr(type(store.catalog), "read", read)
+    frame = ja.runs(limit=None, order_by="start_time", descending=False)
+    monkeypatch.undo()
+    other.close()
+    assert frame["name"].tolist() == ["r0", "r1", "r2"]
+    assert frame["params.lr"].tolist() == [0, 1, 2]  # as it was when the page was read
+    assert frame["metrics.acc"].tolist() == [0.0, 0.1, 0.2]
+    assert "params.extra" not in frame
