@@ -56,6 +56,7 @@ class TrackingSession:
         self.shell = shell
         self.context_id = uuid.uuid4().hex
         self.current: CellRun | None = None
+        self._snapshot_wait_s = 0.0  # how long this cell waited for the last one's figures
         self._linker: VersionLinker | None = None
         # By folder: when it was asked, and the answer (or its future while git runs).
         self._git: dict[str, tuple[float, GitState | Future[GitState]]] = {}
@@ -179,8 +180,10 @@ class TrackingSession:
 
     def pre_run_cell(self, info: Any) -> None:
         # Figures stored by the last tracked cell are pickled after it replied; no cell may
-        # change them before that is done.
+        # change them before that is done. What that wait costs this cell is tracking's.
+        waited = time.perf_counter()
         wait_snapshots()
+        self._snapshot_wait_s = time.perf_counter() - waited
         background.hold()  # any cell: background work waits for its end (see codecs.background)
         parts = split_header(info.raw_cell or "")
         if parts is None:
@@ -207,7 +210,8 @@ class TrackingSession:
     def begin(self, options: TrackOptions, body: str, cell_id: str | None,
               execution_count: int | None = None) -> None:
         """Start a run for a cell whose body is about to execute."""
-        start = time.perf_counter()
+        start = time.perf_counter() - self._snapshot_wait_s
+        self._snapshot_wait_s = 0.0
         cell: CellRun | None = None
         try:
             store = self._store()

@@ -81,3 +81,24 @@ def test_a_cell_holds_background_work_until_it_ends(shell: InteractiveShell) -> 
                "time.sleep(0.3)\nheld = not ran.is_set()")
     assert shell.user_ns["held"], "a job ran while the cell was running"
     shell.user_ns["job"].result(timeout=5)  # and once it ended
+
+
+def test_the_wait_for_the_last_cells_figure_counts_in_the_next_cells_cost(
+        shell: InteractiveShell, store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from jupyter_artifacts.codecs import figures
+
+    real = figures.snapshot
+
+    def slow(fig: object) -> bytes:
+        time.sleep(0.4)  # a figure of many artists pickles slowly
+        return real(fig)
+
+    monkeypatch.setattr(figures, "snapshot", slow)
+    shell.run_cell("%%track plot\nimport matplotlib.pyplot as plt\nplt.plot([1, 2, 3])")
+    run(shell, "%%track after\nx = 1")
+    store = Store.open(store_dir, create=False)
+    cost = store.get_run("after").metadata["tracking_cost"]
+    assert cost["critical_ms"] >= 300, cost  # it waited for the figure's copy, for tracking
+    store.close()
