@@ -93,7 +93,6 @@ class LoopRecorder:
     def __init__(self, namespace: dict[str, Any], active: Any) -> None:
         self.namespace = namespace
         self.active = active
-        self.loops: list[list[str]] = []
         #: One point function per loop, built for it (what ``HOOK`` names in the namespace).
         self.hooks: list[Callable[[Any], None]] = []
         self.last: dict[str, tuple[int, float]] = {}  # name -> (step, value) of its last point
@@ -105,13 +104,9 @@ class LoopRecorder:
         self._writer: threading.Thread | None = None
 
     def add_loop(self, names: list[str], use_step: bool) -> int:
-        self.loops.append(names)
+        """A loop recording ``names``; its id indexes :attr:`hooks`."""
         self.hooks.append(self._point_function(tuple(names), use_step))
-        return len(self.loops) - 1
-
-    def point(self, loop_id: int, step: Any) -> None:
-        """Record the end of an iteration of loop ``loop_id`` (never raises into the loop)."""
-        self.hooks[loop_id](step)
+        return len(self.hooks) - 1
 
     def _point_function(self, names: tuple[str, ...], use_step: bool) -> Callable[[Any], None]:
         """The hot path of one instrumented loop, called at the end of every iteration.
@@ -150,8 +145,11 @@ class LoopRecorder:
         return point
 
     def _start_writer(self) -> None:
-        self._writer = threading.Thread(target=self._drain_loop, name="ja-loop-curves", daemon=True)
-        self._writer.start()
+        """One writer for all the cell's loops (each loop's first point gets here)."""
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._drain_loop, name="ja-loop-curves",
+                                            daemon=True)
+            self._writer.start()
 
     def _give_up(self, exc: BaseException) -> None:
         self.error = exc

@@ -117,3 +117,12 @@ def test_a_name_whose_array_changes_shape_records_only_its_0d_values(shell: Any,
     assert series(store, "shapes", "out") == [(1, 1.0), (3, 3.0)]
     assert series(store, "shapes", "part") == [(0, 0.0), (1, 0.5), (2, 1.0), (3, 1.5)]
     assert series(store, "shapes", "flag") == [] and series(store, "shapes", "rows") == []
+
+
+def test_a_cells_loops_share_one_writer_thread(shell: Any, store: Store) -> None:
+    run(shell, "%%track nested\nimport threading\nfor epoch in range(3):\n    total = 0.0\n"
+               "    for batch in range(4):\n        loss = 1.0 / (1 + epoch + batch)\n"
+               "        total += loss\n"
+               "writers = [t.name for t in threading.enumerate() if t.name == 'ja-loop-curves']")
+    assert shell.user_ns["writers"] == ["ja-loop-curves"]
+    assert len(series(store, "nested", "loss")) == 12 and len(series(store, "nested", "total")) == 3
