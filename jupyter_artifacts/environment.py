@@ -44,28 +44,29 @@ def python_environment() -> dict[str, Any]:
     """
     global _cached
     token = _site_token()
-    if _cached is not None and _cached[0] == token:
-        return _cached[1]
-    listing = _read_listing(token)
+    listing = _kept_listing(token)
     if listing is None:
         listing = _list_environment()
         _write_listing(token, listing)
-    _cached = (token, listing)
+        _cached = (token, listing)
     return listing
 
 
 def environment_ready() -> bool:
     """Whether :func:`python_environment` would answer at once: a current listing is kept in
     memory, or one made by an earlier process with the same import path is on disk."""
+    return _kept_listing(_site_token()) is not None
+
+
+def _kept_listing(token: tuple[object, ...]) -> dict[str, Any] | None:
+    """The listing for ``token`` from memory, else from disk (then kept in memory too)."""
     global _cached
-    token = _site_token()
     if _cached is not None and _cached[0] == token:
-        return True
+        return _cached[1]
     listing = _read_listing(token)
-    if listing is None:
-        return False
-    _cached = (token, listing)
-    return True
+    if listing is not None:
+        _cached = (token, listing)
+    return listing
 
 
 def _listing_file(token: tuple[object, ...]) -> Path:

@@ -38,8 +38,11 @@ MetricListener = Callable[[str, "int | None", float], None]
 
 _store_lock = threading.Lock()
 _default_store: Store | None = None
+#: What decides which store Store.open() opens: its folder, and the catalog and objects
+#: named in the environment.
+DiscoveryKey = tuple[Path, str | None, str | None]
 #: A store being opened ahead of the first tracked cell, with the discovery it answers.
-_prepared: tuple[tuple[object, ...], Future[Store]] | None = None
+_prepared: tuple[DiscoveryKey, Future[Store]] | None = None
 _stack: list[ActiveRun] = []
 
 
@@ -76,7 +79,7 @@ def prepare_default_store() -> None:
             key = _discovery_key()
         except OSError:  # no working directory: the first cell reports it
             return
-        if not isinstance(key[0], Path) or not key[0].is_dir():
+        if not key[0].is_dir():
             return
         future: Future[Store] = Future()
         _prepared = (key, future)
@@ -90,8 +93,8 @@ def prepare_default_store() -> None:
     threading.Thread(target=open_store, name="jupyter-artifacts-open", daemon=True).start()
 
 
-def _discovery_key() -> tuple[object, ...]:
-    """What decides which store :meth:`Store.open` opens: the folder and the environment."""
+def _discovery_key() -> DiscoveryKey:
+    """What decides which store :meth:`Store.open` opens now."""
     from .store.config import CATALOG_ENV
     from .store.discovery import resolve_store_dir
     from .store.locations import OBJECTS_ENV
@@ -99,7 +102,7 @@ def _discovery_key() -> tuple[object, ...]:
     return (resolve_store_dir(), os.environ.get(CATALOG_ENV), os.environ.get(OBJECTS_ENV))
 
 
-def _take_prepared(prepared: tuple[tuple[object, ...], Future[Store]] | None) -> Store | None:
+def _take_prepared(prepared: tuple[DiscoveryKey, Future[Store]] | None) -> Store | None:
     """The store opened ahead, if discovery still leads to it (the notebook may have set
     ``$JUPYTER_ARTIFACTS_DIR`` or changed folder since); else None, and it is closed."""
     if prepared is None:

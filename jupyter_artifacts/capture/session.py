@@ -56,7 +56,6 @@ class TrackingSession:
         self.shell = shell
         self.context_id = uuid.uuid4().hex
         self.current: CellRun | None = None
-        self._snapshot_wait_s = 0.0  # how long this cell waited for the last one's figures
         self._linker: VersionLinker | None = None
         # By folder: when it was asked, and the answer (or its future while git runs).
         self._git: dict[str, tuple[float, GitState | Future[GitState]]] = {}
@@ -67,7 +66,7 @@ class TrackingSession:
         background.submit(python_environment, lane="environment")
         self._notebooks = NotebookDocuments()
         # What the first tracked cell needs, made ready while the notebook goes on to it:
-        # the store (created if new) and the git state of the notebook's folder.
+        # the store (if it exists) and the git state of the notebook's folder.
         tracking.prepare_default_store()
         with contextlib.suppress(OSError):  # no working directory: the first cell says so
             folder = self._folder(self.notebook_path())
@@ -181,9 +180,8 @@ class TrackingSession:
     def pre_run_cell(self, info: Any) -> None:
         # Figures stored by the last tracked cell are pickled after it replied; no cell may
         # change them before that is done. What that wait costs this cell is tracking's.
-        waited = time.perf_counter()
+        arrived = time.perf_counter()
         wait_snapshots()
-        self._snapshot_wait_s = time.perf_counter() - waited
         background.hold()  # any cell: background work waits for its end (see codecs.background)
         parts = split_header(info.raw_cell or "")
         if parts is None:
@@ -199,7 +197,7 @@ class TrackingSession:
         if len(lines) > 1:
             self._warn("a nested %%track joins the outer one: one cell, one run")
         self.begin(options, body, getattr(info, "cell_id", None),
-                   self.shown_count(getattr(info, "store_history", False)))
+                   self.shown_count(getattr(info, "store_history", False)), since=arrived)
 
     def shown_count(self, store_history: bool = True) -> int:
         """The ``In [n]`` of the cell being run (IPython 9 has already moved the shell's
@@ -208,10 +206,10 @@ class TrackingSession:
         return count - 1 if store_history and IPYTHON_COUNTS_BEFORE_HOOKS else count
 
     def begin(self, options: TrackOptions, body: str, cell_id: str | None,
-              execution_count: int | None = None) -> None:
-        """Start a run for a cell whose body is about to execute."""
-        start = time.perf_counter() - self._snapshot_wait_s
-        self._snapshot_wait_s = 0.0
+              execution_count: int | None = None, since: float | None = None) -> None:
+        """Start a run for a cell whose body is about to execute; its tracking cost counts
+        from ``since`` (``perf_counter``), when the cell reached our hooks, if given."""
+        start = time.perf_counter() if since is None else since
         cell: CellRun | None = None
         try:
             store = self._store()

@@ -472,9 +472,7 @@ class Store:
 
     def set_alias(self, ref: str, alias: str) -> ArtifactVersion:
         """Point ``name:<alias>`` at the version ``ref`` names (moving it if it existed)."""
-        refs.check_alias(alias)
-        if alias == "latest":
-            raise InvalidReferenceError("'latest' is managed automatically")
+        _check_user_alias(alias)
         version = self.resolve(ref)
         with self.catalog.write() as conn:
             conn.execute("INSERT OR REPLACE INTO aliases VALUES (?,?,?)",
@@ -486,9 +484,7 @@ class Store:
         name, sep, alias = ref.rpartition(":")
         if not sep or not name:
             raise InvalidReferenceError(f"{ref!r} is not NAME:ALIAS")
-        refs.check_alias(alias)
-        if alias == "latest":
-            raise InvalidReferenceError("'latest' is managed automatically")
+        _check_user_alias(alias)
         with self.catalog.write() as conn:
             row = conn.execute("DELETE FROM aliases WHERE name = ? AND alias = ? "
                                "RETURNING version_id", (name, alias)).fetchone()
@@ -551,3 +547,10 @@ class Store:
         from .sync import pull
 
         return pull(self, remote, lazy=lazy, everything=everything)
+
+
+def _check_user_alias(alias: str) -> None:
+    """An alias a person may set or remove: well formed, and not the automatic ``latest``."""
+    refs.check_alias(alias)
+    if alias == "latest":
+        raise InvalidReferenceError("'latest' is managed automatically")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_artifacts.store import Store
+from tests.recording import record_fsyncs
 
 from .conftest import run
 
@@ -17,14 +17,7 @@ from .conftest import run
 def test_the_cells_objects_are_synced_off_the_main_thread(shell: InteractiveShell, store_dir: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     run(shell, "%%track warm\nprint('warm')")  # the store exists: creating it syncs on its own
-    synced: list[tuple[str, str]] = []
-    real = os.fsync
-
-    def recording(fd: int) -> None:
-        synced.append((threading.current_thread().name, os.readlink(f"/proc/self/fd/{fd}")))
-        real(fd)
-
-    monkeypatch.setattr(os, "fsync", recording)
+    synced = record_fsyncs(monkeypatch)
     run(shell, "%%track report\nimport matplotlib.pyplot as plt\n"
                "plt.plot([1, 3, 2]); plt.title('loss')\nprint('trained and plotted')")
     store = Store.open(store_dir, create=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
@@ -13,6 +12,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from jupyter_artifacts import tracking
 from jupyter_artifacts.capture import session as session_module
 from jupyter_artifacts.store import ENV_VAR, Store
+from tests.recording import record_calls
 
 from .conftest import run
 
@@ -60,14 +60,7 @@ def test_a_store_set_by_hand_wins_over_the_one_opened_ahead(shell: InteractiveSh
 def test_git_is_asked_off_the_first_cell(store_dir: Path, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    asked_on: list[str] = []
-    real = session_module.git_state
-
-    def recording(folder: Any) -> Any:
-        asked_on.append(threading.current_thread().name)
-        return real(folder)
-
-    monkeypatch.setattr(session_module, "git_state", recording)
+    calls = record_calls(monkeypatch, session_module, "git_state")
     ip = InteractiveShell.instance()
     ip.run_line_magic("load_ext", "jupyter_artifacts")
     try:
@@ -76,6 +69,7 @@ def test_git_is_asked_off_the_first_cell(store_dir: Path, tmp_path: Path,
     finally:
         ip.run_line_magic("unload_ext", "jupyter_artifacts")
         ip.reset(new_session=False)
+    asked_on = [thread for thread, _ in calls]
     assert asked_on and threading.main_thread().name not in asked_on
     assert len(asked_on) == 1  # kept for the next cells too (refreshed after GIT_TTL)
 

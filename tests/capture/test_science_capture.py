@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from jupyter_artifacts.store import Store
+from tests.recording import record_calls
 
 from .conftest import run
 
@@ -32,22 +33,14 @@ def test_statsmodels_xarray_and_tensor_outputs_are_recorded(shell: Any, store: S
 def test_statsmodels_results_are_described_off_the_cell(shell: Any, store: Store,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("statsmodels")
-    import threading
 
     from jupyter_artifacts.codecs import statsmodels_results
 
-    described: list[str] = []
-    real = statsmodels_results.describe
-
-    def recording(results: Any) -> Any:
-        described.append(threading.current_thread().name)
-        return real(results)
-
-    monkeypatch.setattr(statsmodels_results, "describe", recording)
+    described = record_calls(monkeypatch, statsmodels_results, "describe")
     run(shell, "import numpy as np, pandas as pd\nimport statsmodels.formula.api as smf\n"
                "df = pd.DataFrame({'x': np.arange(20.0), 'y': 3 * np.arange(20.0) + np.cos(np.arange(20))})")
     run(shell, "%%track fit\nres = smf.ols('y ~ x', df).fit()")
     # Its summary() formatting is tens of ms: done by the helper process (or a worker thread).
-    assert "MainThread" not in described
+    assert "MainThread" not in [thread for thread, _ in described]
     (version,) = [v for kind, v in store.run_events("fit") if kind == "output"]
     assert version.codec == "statsmodels.results" and "OLS Regression Results" in version.summary["preview"]

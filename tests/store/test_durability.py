@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,20 +12,13 @@ from hypothesis import strategies as st
 
 from jupyter_artifacts.store import Store, durability
 from jupyter_artifacts.store import objects as objects_module
+from tests.recording import record_fsyncs
 
 
 @pytest.fixture
-def synced(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]:
+def synced(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Every fsync made, as (thread name, path of what was synced)."""
-    calls: list[tuple[str, str]] = []
-    real = os.fsync
-
-    def recording(fd: int) -> None:
-        calls.append((threading.current_thread().name, os.readlink(f"/proc/self/fd/{fd}")))
-        real(fd)
-
-    monkeypatch.setattr(os, "fsync", recording)
-    yield calls
+    return record_fsyncs(monkeypatch)
 
 
 def test_writes_outside_the_block_are_synced_at_once(store: Store, synced: list[tuple[str, str]]) -> None:
