@@ -17,7 +17,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,31 @@ class Catalog(abc.ABC):
     @contextlib.contextmanager
     def write(self) -> Iterator[Any]:
         """A write transaction yielding a connection with ``execute`` / ``executemany``."""
+
+    #: How many :meth:`write` blocks are open on this catalog's connection.
+    _depth = 0
+
+    @contextlib.contextmanager
+    def _savepoint(self, execute: Callable[[str], Any], in_transaction: Callable[[], bool],
+                   errors: tuple[type[Exception], ...]) -> Iterator[None]:
+        """A :meth:`write` inside another: a savepoint, rolled back to if the block raises
+        (unless the database already ended the whole transaction, as SQLite does on a full
+        disk: then the block's own error is the one to see)."""
+        name = f"sp{self._depth}"
+        execute(f"SAVEPOINT {name}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            if in_transaction():
+                with contextlib.suppress(*errors):
+                    execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        else:
+            execute(f"RELEASE SAVEPOINT {name}")
+        finally:
+            self._depth -= 1
 
     @abc.abstractmethod
     @contextlib.contextmanager

@@ -218,20 +218,9 @@ class PostgresCatalog(Catalog):
         with self._lock:
             conn = self._conn
             if self._depth:
-                name = f"sp{self._depth}"
-                conn.raw.execute(f"SAVEPOINT {name}")
-                self._depth += 1
-                try:
+                with self._savepoint(conn.raw.execute, lambda: conn.in_transaction,
+                                     (psycopg.Error,)):
                     yield conn
-                except BaseException:
-                    with contextlib.suppress(psycopg.Error):
-                        conn.raw.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                        conn.raw.execute(f"RELEASE SAVEPOINT {name}")
-                    raise
-                else:
-                    conn.raw.execute(f"RELEASE SAVEPOINT {name}")
-                finally:
-                    self._depth -= 1
                 return
             self.check_alive()
             try:

@@ -212,21 +212,9 @@ class SQLiteCatalog(Catalog):
         with self._lock:
             conn = self._conn
             if self._depth:
-                name = f"sp{self._depth}"
-                conn.execute(f"SAVEPOINT {name}")
-                self._depth += 1
-                try:
+                with self._savepoint(conn.execute, lambda: conn.in_transaction,
+                                     (sqlite3.Error,)):
                     yield conn
-                except BaseException:
-                    if conn.in_transaction:
-                        with contextlib.suppress(sqlite3.Error):
-                            conn.execute(f"ROLLBACK TO {name}")
-                            conn.execute(f"RELEASE {name}")
-                    raise
-                else:
-                    conn.execute(f"RELEASE {name}")
-                finally:
-                    self._depth -= 1
                 return
             self.check_alive()
             try:
