@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -13,6 +12,7 @@ from typing import Any
 from ..codecs import Codec, Encoded, codec_for, encode, save_object
 from ..codecs.figures import helper
 from ..codecs.lineage import LineageOnlyCodec, nbytes
+from ..codecs.svgworker import Pickled
 from ..errors import ArtifactsError, NotStoredError
 from ..settings import MAX_INTERMEDIATE_ENV, max_intermediate_bytes
 from ..store import ArtifactVersion, Store
@@ -166,7 +166,7 @@ class VersionLinker:
             """On the save lane: give the model to the helper process, which stores it on the
             other core and outlives the kernel; ``result`` gets its answer."""
             try:
-                payload = pickle.dumps(frozen, protocol=pickle.HIGHEST_PROTOCOL)
+                payload = Pickled.of(frozen)
             except Exception:  # not picklable (a lambda inside): serialise here instead
                 result.set_result(save())
                 return

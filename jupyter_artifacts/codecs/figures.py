@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import background
 from .base import Codec, Encoded, Progress, mro_names
-from .svgworker import SvgWorker, render_svg, snapshot
+from .svgworker import Pickled, SvgWorker, render_svg, snapshot
 
 if TYPE_CHECKING:
     from ..store import ArtifactVersion, Store
@@ -110,7 +110,7 @@ def warm_up() -> None:
         background.submit(_worker.start, lane="svg", hold=False)
 
 
-def _attach_svg(store: Store, version: ArtifactVersion, payload: bytes | Any | None,
+def _attach_svg(store: Store, version: ArtifactVersion, payload: Pickled | Any | None,
                 svg: bytes | None) -> None:
     """Background job: hand the snapshot to the SVG helper (which stores the SVG itself), or
     store an SVG already made. ``payload`` may be a :class:`Future` of the snapshot."""
@@ -143,7 +143,7 @@ def _attach_svg(store: Store, version: ArtifactVersion, payload: bytes | Any | N
     answer.add_done_callback(report)
 
 
-def _snapshot_soon(fig: Any) -> Future[bytes]:
+def _snapshot_soon(fig: Any) -> Future[Pickled]:
     # A lane of its own: the next cell waits for snapshots (wait_snapshots), and must not
     # wait behind a hand-over to the helper, which blocks until a busy helper reads it.
     future = background.submit(snapshot, fig, lane="snapshot")
@@ -169,7 +169,7 @@ class FigureCodec(Codec):
             # Fixed metadata keeps the bytes (so the oid) stable across identical re-runs.
             obj.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
             png = buf.getvalue()
-        payload: bytes | Future[bytes] | None
+        payload: Pickled | Future[Pickled] | None
         if getattr(_snapshot_later, "on", False):
             payload, svg = _snapshot_soon(obj), None
         else:
@@ -182,7 +182,7 @@ class FigureCodec(Codec):
                        later=lambda version: self._later(store, version, payload, svg))
 
     @staticmethod
-    def _later(store: Store, version: ArtifactVersion, payload: bytes | Future[bytes] | None,
+    def _later(store: Store, version: ArtifactVersion, payload: Pickled | Future[Pickled] | None,
                svg: bytes | None) -> None:
         if "svg" in version.metadata.get("objects", {}):
             return  # an unchanged re-run: this version has its SVG already

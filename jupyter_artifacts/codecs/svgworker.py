@@ -13,8 +13,9 @@ handed over, it is finished even if the kernel stops (a headless run ends with t
 shut down right after its last cell). It exits when the kernel closes the pipe.
 
 Protocol: a job is an 8-byte big-endian length + JSON header (see :meth:`SvgWorker.hand_over`)
-and an 8-byte length + pickle of ``(figure, rcparams)`` or of the model; each answer is a length + JSON
-(``ok``, ``error``, ``seconds``).
+and an 8-byte length + pickle of ``(figure, rcparams)`` or of the model, followed by as many
+length-prefixed buffers as the header's ``buffers`` says (the pickle's large arrays, sent out
+of band: see :class:`Pickled`); each answer is a length + JSON (``ok``, ``error``, ``seconds``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,6 +47,8 @@ _RC_PREFIXES = ("svg.", "savefig.", "path.", "hatch.", "image.", "text.", "matht
 # of MB as vector paths, and print no better.
 RASTERIZE_ABOVE = 5000
 RASTER_DPI = 150
+# Buffers at least this big leave the pickle stream (smaller ones cost more as frames).
+OUT_OF_BAND_BYTES = 64 * 1024
 _log = logging.getLogger(__name__)
 
 
@@ -67,12 +71,50 @@ def render_svg(fig: Any) -> bytes:
     return out.getvalue()
 
 
-def snapshot(fig: Any) -> bytes:
+@dataclass(frozen=True)
+class Pickled:
+    """A value pickled (protocol 5) with its large buffers beside the stream, each a copy.
+
+    Writing a big array into the stream costs more than the copy itself: the stream grows
+    by reallocation and is copied again into the final bytes (10 ms for the 5.6 MB of a
+    drawn 300x300 pcolormesh, against 4 ms with its arrays copied out of band).
+    """
+
+    stream: bytes
+    buffers: tuple[bytes, ...] = ()
+
+    @classmethod
+    def of(cls, value: Any) -> Pickled:
+        """Pickle ``value`` now; raises if it cannot be pickled."""
+        buffers: list[bytes] = []
+
+        def aside(buffer: pickle.PickleBuffer) -> bool:
+            try:
+                raw = buffer.raw()
+            except BufferError:  # not contiguous: it stays in the stream
+                return True
+            if raw.nbytes < OUT_OF_BAND_BYTES:
+                return True
+            buffers.append(bytes(raw))  # a copy: the value may change once the cell goes on
+            return False
+
+        stream = pickle.dumps(value, protocol=5, buffer_callback=aside)
+        return cls(stream, tuple(buffers))
+
+    def load(self) -> Any:
+        return pickle.loads(self.stream, buffers=self.buffers)
+
+    @property
+    def size(self) -> int:
+        return len(self.stream) + sum(len(b) for b in self.buffers)
+
+
+def snapshot(fig: Any) -> Pickled:
     """A pickle of the figure and the rcParams it is saved with; raises if it cannot pickle."""
     import matplotlib
 
     rc = {k: v for k, v in matplotlib.rcParams.items() if k.startswith(_RC_PREFIXES)}
-    return pickle.dumps((fig, rc), protocol=pickle.HIGHEST_PROTOCOL)
+    return Pickled.of((fig, rc))
 
 
 def _frame(data: bytes) -> bytes:
@@ -92,7 +134,7 @@ def _read_frame(stream: IO[bytes]) -> bytes:
 
 
 # -- the helper process --------------------------------------------------------------
-def _run_job(header: dict[str, Any], payload: bytes, stores: dict[Any, Any]) -> dict[str, Any]:
+def _run_job(header: dict[str, Any], payload: Pickled, stores: dict[Any, Any]) -> dict[str, Any]:
     from ..store import Store
 
     root, objects = header["store"], header.get("objects")
@@ -100,7 +142,7 @@ def _run_job(header: dict[str, Any], payload: bytes, stores: dict[Any, Any]) -> 
         stores[root, objects] = Store.open(Path(root), create=False, objects=objects)
     store = stores[root, objects]
     # Only ever fed by the kernel that started us, with objects it pickled itself.
-    value = pickle.loads(payload)
+    value = payload.load()
     if header["job"] == "save":
         from . import save_object
 
@@ -139,13 +181,16 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
     matplotlib.use("agg")
     warnings.simplefilter("ignore")
-    jobs: queue.Queue[tuple[dict[str, Any], bytes] | None] = queue.Queue()
+    jobs: queue.Queue[tuple[dict[str, Any], Pickled] | None] = queue.Queue()
 
     def receive() -> None:
         # Read every job at once, so the kernel's hand-over never waits for a render.
         try:
             while True:
-                jobs.put((json.loads(_read_frame(stdin)), _read_frame(stdin)))
+                header = json.loads(_read_frame(stdin))
+                stream = _read_frame(stdin)
+                buffers = tuple(_read_frame(stdin) for _ in range(int(header.get("buffers", 0))))
+                jobs.put((header, Pickled(stream, buffers)))
         except (EOFError, OSError, ValueError):
             jobs.put(None)
 
@@ -199,19 +244,21 @@ class SvgWorker:
                              name="ja-svg-answers").start()
         return self._proc
 
-    def hand_over(self, job: dict[str, Any], payload: bytes) -> Future[Any]:
+    def hand_over(self, job: dict[str, Any], payload: Pickled) -> Future[Any]:
         """Give the worker one job (``{"job": "svg", "store", "version"}`` or ``{"job": "save",
         "store", "name", "kind", "run_id"}``); returns once it has the job, with a future of
         its answer (a dict with ``ok``, ``error``, ``seconds``, and for a save ``version``
         and ``created``)."""
         answer: Future[Any] = Future()
-        header = json.dumps(job).encode()
+        header = json.dumps({**job, "buffers": len(payload.buffers)}).encode()
         with self._lock:
             proc = self._process()
             assert proc.stdin is not None
             self._waiting.append(answer)
             try:
-                proc.stdin.write(_frame(header) + _frame(payload))
+                for part in (header, payload.stream, *payload.buffers):
+                    proc.stdin.write(_HEADER.pack(len(part)))
+                    proc.stdin.write(part)
                 proc.stdin.flush()
             except OSError as exc:
                 self._waiting.remove(answer)
