@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import InvalidReferenceError
 from . import liveness
+from .bulk_points import insert_points
 from .catalog import POSTGRESQL, Catalog
 from .records import Run, RunPage
 
@@ -270,10 +272,10 @@ def insert_metrics(
     db_value: Callable[[float], float | str] = _db_value
     if getattr(conn, "native_nan", False):
         nan, db_value = float("nan"), float
-    conn.executemany(
-        "INSERT INTO metrics (run_id, key, step, value, time) VALUES (?,?,?,?,?)",
-        [(r, k, step, db_value(v), t) for r, k, step, v, t in rows],
-    )
+    points = [(r, k, step, db_value(v), t) for r, k, step, v, t in rows]
+    if not (isinstance(conn, sqlite3.Connection) and insert_points(conn, points)):
+        conn.executemany(
+            "INSERT INTO metrics (run_id, key, step, value, time) VALUES (?,?,?,?,?)", points)
     folded: dict[tuple[str, str], list[Any]] = {}
     for run_id, key, step, value, t in rows:
         s = folded.get((run_id, key))
