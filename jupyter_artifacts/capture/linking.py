@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import weakref
 from collections.abc import Callable
@@ -162,33 +163,52 @@ class VersionLinker:
             self._remember(value, version, sig)
             return version, created
 
+        def here(result: Future[Saved], why: str | None = None) -> None:
+            """Serialise in this process: the model cannot be pickled (a lambda inside), there
+            is no helper, or the helper failed (it cannot import a class the notebook
+            defined). Whatever fails, the run says so: the summary may be long gone."""
+            try:
+                result.set_result(save())
+            except Exception as exc:
+                error = SaveFailedError(f"{why}; in the kernel: {type(exc).__name__}: {exc}") \
+                    if why else exc
+                with contextlib.suppress(Exception):
+                    self.store.add_run_warning(run_id, f"{name} not stored: {error}")
+                result.set_exception(error)
+
         def hand_over(result: Future[Saved]) -> None:
             """On the save lane: give the model to the helper process, which stores it on the
             other core and outlives the kernel; ``result`` gets its answer."""
-            try:
-                payload = Pickled.of(frozen)
-            except Exception:  # not picklable (a lambda inside): serialise here instead
-                result.set_result(save())
-                return
             job = {"job": "save", "store": str(self.store.root), "objects": self.store.objects.url,
                    "name": name, "kind": kind, "run_id": run_id}
-            answer = helper().hand_over(job, payload)
+            try:
+                answer = helper().hand_over(job, Pickled.of(frozen))
+            except Exception:
+                here(result)
+                return
             background.track(answer, detached=True)
+            answer.add_done_callback(lambda done: answered(done, result))
 
-            def answered(done: Future[Any]) -> None:
+        def answered(done: Future[Any], result: Future[Saved]) -> None:
+            try:
                 reply = done.result()
                 done.seconds = result.seconds = reply.get("seconds", 0.0)  # type: ignore[attr-defined]
-                if not reply.get("ok"):
-                    result.set_exception(SaveFailedError(reply.get("error", "the helper failed")))
+                if reply.get("ok"):
+                    version = self.store.get_version(reply["version"])
+                    self._remember(value, version, sig)
+                    result.set_result((version, reply["created"]))
                     return
-                version = self.store.get_version(reply["version"])
-                self._remember(value, version, sig)
-                result.set_result((version, reply["created"]))
-
-            answer.add_done_callback(answered)
+                why = f"the helper process: {reply.get('error', 'failed')}"
+            except Exception as exc:
+                why = f"{type(exc).__name__}: {exc}"
+            # Not on this thread: it reads the helper's answers (and may hold its lock).
+            background.submit(here, result, why, hold=False)
 
         def start() -> Future[tuple[ArtifactVersion, bool]]:
             future: Future[Saved] = Future()
+            # Pending until stored, by the helper or here after it: whoever waits for the
+            # background work (a headless run's end, a replay) waits for the model.
+            background.track(future, detached=True)
             lane = background.submit(hand_over, future)
             lane.add_done_callback(lambda f: future.set_exception(exc) if (exc := f.exception()) else None)
             self._deferred[key] = future

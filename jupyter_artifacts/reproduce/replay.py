@@ -298,7 +298,10 @@ def compare_runs(recorded: tuple[Store, Run], replayed: tuple[Store, Run], rtol:
             continue
         other = made.get(version.name)
         if other is None:
-            outcomes.append(compare.Outcome(version.name, compare.DIFFERS, "not made by the replay"))
+            said = [w for w in b.metadata.get("warnings", []) if w.startswith(f"{version.name} ")]
+            why = f" ({'; '.join(said)})" if said else ""
+            outcomes.append(compare.Outcome(version.name, compare.DIFFERS,
+                                            f"not made by the replay{why}"))
             continue
         outcomes.append(compare.versions((store_a, version), (store_b, other), rtol, pixel_tolerance))
     outcomes += [compare.metrics(f"metric {key}", value, b.metrics.get(key), rtol)

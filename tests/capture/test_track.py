@@ -318,3 +318,37 @@ def test_files_opened_through_paths_built_at_run_time_are_lineage(shell: Any, st
     ev = events(store, "files")
     assert "part1.csv:v1" in ev["input"] and "part1.json:v1" in ev["output"]
     assert not any(ref.startswith("notes.bin") for refs in ev.values() for ref in refs)
+
+
+def test_a_model_of_a_class_defined_in_the_notebook_is_stored(shell: Any, store: Store,
+                                                              monkeypatch: Any) -> None:
+    """The helper process cannot unpickle a class defined in the kernel's ``__main__``: the
+    kernel then stores the model itself rather than losing it."""
+    from jupyter_artifacts.capture.background import wait_pending
+
+    monkeypatch.setenv("JPY_SESSION_NAME", "/lab/notebook.ipynb")
+    shell.run_cell("import numpy as np\nfrom sklearn.base import BaseEstimator, TransformerMixin\n"
+                   "class Doubler(TransformerMixin, BaseEstimator):\n"
+                   "    def fit(self, X, y=None):\n        self.scale_ = 2.0\n        return self\n"
+                   "    def transform(self, X):\n        return X * self.scale_\n"
+                   "X = np.arange(6.0).reshape(3, 2)")
+    run(shell, "%%track doubling\ndoubler = Doubler().fit(X)")
+    wait_pending()
+    version = store.resolve("doubler:v1")
+    assert version.kind == "model" and version.run_id == store.get_run("doubling").id
+    assert "warnings" not in store.get_run("doubling").metadata
+
+
+def test_a_model_that_cannot_be_stored_says_so_on_its_run(shell: Any, store: Store,
+                                                          monkeypatch: Any) -> None:
+    from jupyter_artifacts.capture.background import wait_pending
+
+    monkeypatch.setenv("JPY_SESSION_NAME", "/lab/notebook.ipynb")
+    shell.run_cell("from sklearn.base import BaseEstimator\n"
+                   "class Streaming(BaseEstimator):\n"
+                   "    def fit(self, X=None):\n        self.batches_ = (b for b in range(3))\n"
+                   "        return self")
+    run(shell, "%%track streaming\nstreamer = Streaming().fit()")
+    wait_pending()
+    warnings = store.get_run("streaming").metadata.get("warnings", [])
+    assert any(w.startswith("streamer not stored: ") for w in warnings), warnings
