@@ -81,7 +81,7 @@ class Pickled:
     """
 
     stream: bytes
-    buffers: tuple[bytes, ...] = ()
+    buffers: tuple[bytes | bytearray, ...] = ()
 
     @classmethod
     def of(cls, value: Any) -> Pickled:
@@ -131,6 +131,20 @@ def _read(stream: IO[bytes], n: int) -> bytes:
 def _read_frame(stream: IO[bytes]) -> bytes:
     (size,) = _HEADER.unpack(_read(stream, _HEADER.size))
     return _read(stream, size)
+
+
+def _read_buffer(stream: Any) -> bytearray:
+    """A frame read into a bytearray: arrays unpickled on it are writable, as they were in the
+    kernel (rendering or storing may change one in place)."""
+    (size,) = _HEADER.unpack(_read(stream, _HEADER.size))
+    buffer = bytearray(size)
+    view, done = memoryview(buffer), 0
+    while done < size:
+        got = stream.readinto(view[done:])
+        if not got:
+            raise EOFError("svg worker pipe closed")
+        done += got
+    return buffer
 
 
 # -- the helper process --------------------------------------------------------------
@@ -189,7 +203,7 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             while True:
                 header = json.loads(_read_frame(stdin))
                 stream = _read_frame(stdin)
-                buffers = tuple(_read_frame(stdin) for _ in range(int(header.get("buffers", 0))))
+                buffers = tuple(_read_buffer(stdin) for _ in range(int(header.get("buffers", 0))))
                 jobs.put((header, Pickled(stream, buffers)))
         except (EOFError, OSError, ValueError):
             jobs.put(None)

@@ -352,3 +352,23 @@ def test_a_model_that_cannot_be_stored_says_so_on_its_run(shell: Any, store: Sto
     wait_pending()
     warnings = store.get_run("streaming").metadata.get("warnings", [])
     assert any(w.startswith("streamer not stored: ") for w in warnings), warnings
+
+
+def test_a_model_with_large_arrays_is_stored_whole_by_the_helper(shell: Any, store: Store,
+                                                                monkeypatch: Any) -> None:
+    """Its arrays reach the helper process beside the pickle (out of band), and come back."""
+    from jupyter_artifacts.capture import linking
+    from jupyter_artifacts.capture.background import wait_pending
+    from jupyter_artifacts.codecs import load_version
+    from jupyter_artifacts.codecs.svgworker import Pickled
+
+    monkeypatch.setenv("JPY_SESSION_NAME", "/lab/notebook.ipynb")
+    monkeypatch.setattr(linking, "save_object", lambda *a, **k: pytest.fail("stored in the kernel"))
+    shell.run_cell("import numpy as np\nfrom sklearn.tree import DecisionTreeRegressor\n"
+                   "X = np.random.default_rng(1).normal(size=(4000, 5)); y = X @ np.arange(5.0)")
+    run(shell, "%%track deep\ntree = DecisionTreeRegressor(random_state=0).fit(X, y)")
+    assert Pickled.of(shell.user_ns["tree"]).buffers  # large enough to go out of band
+    wait_pending()
+    stored = load_version(store, store.resolve("tree:v1"), trust=True)
+    X = shell.user_ns["X"]
+    assert (stored.predict(X) == shell.user_ns["tree"].predict(X)).all()
