@@ -75,10 +75,15 @@ def _number(value: Any) -> float | int | None:
     if how == _REAL:
         return float(value)
     if how == _ZERO_D and getattr(value, "ndim", None) == 0:
-        item = value.item()  # a 0-d tensor: no autograd warning, unlike float()
-        if (type(item) is float or type(item) is int) or (
-                isinstance(item, int | float) and not isinstance(item, bool)):
-            return item
+        return _plain(value.item())  # a 0-d tensor: no autograd warning, unlike float()
+    return None
+
+
+def _plain(item: Any) -> float | int | None:
+    """What a 0-d array's ``item()`` gave, if it is a number (not a bool, not complex)."""
+    if (type(item) is float or type(item) is int) or (
+            isinstance(item, int | float) and not isinstance(item, bool)):
+        return item
     return None
 
 
@@ -130,9 +135,16 @@ class LoopRecorder:
                     kind = type(value)
                     if kind is not float and kind is not int:
                         how = kinds.get(kind)
-                        if how == _SKIP or (how == _ZERO_D and value.ndim):
-                            continue  # a list, a batch, a model, a weight matrix
-                        value = _number(value)
+                        if how == _SKIP:
+                            continue  # a list, a string, a model
+                        if how == _ZERO_D:  # a tensor or an array: a loss, or a batch
+                            if value.ndim:
+                                continue
+                            value = value.item()  # no autograd warning, unlike float()
+                            if type(value) is not float and type(value) is not int:
+                                value = _plain(value)
+                        else:
+                            value = _number(value)
                         if value is None:
                             continue
                     append((name, step, value))

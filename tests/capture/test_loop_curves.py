@@ -126,3 +126,16 @@ def test_a_cells_loops_share_one_writer_thread(shell: Any, store: Store) -> None
                "writers = [t.name for t in threading.enumerate() if t.name == 'ja-loop-curves']")
     assert shell.user_ns["writers"] == ["ja-loop-curves"]
     assert len(series(store, "nested", "loss")) == 12 and len(series(store, "nested", "total")) == 3
+
+
+def test_zero_d_arrays_are_points_unless_they_hold_no_real_number(shell: Any, store: Store) -> None:
+    torch = pytest.importorskip("torch")
+    shell.user_ns["torch"] = torch
+    run(shell, "%%track zero_d\nimport numpy as np\nfor i in range(3):\n"
+               "    loss = torch.tensor(0.5 * i, requires_grad=True) * 2\n"
+               "    acc = np.array(i / 4)\n    flag = np.array(i > 0)\n    z = np.array(1j * i)\n"
+               "    count = torch.tensor(i + 1)\n    batch = np.arange(3.0) * i")
+    assert series(store, "zero_d", "loss") == [(0, 0.0), (1, 1.0), (2, 2.0)]
+    assert series(store, "zero_d", "acc") == [(0, 0.0), (1, 0.25), (2, 0.5)]
+    assert series(store, "zero_d", "count") == [(0, 1.0), (1, 2.0), (2, 3.0)]
+    assert not any(series(store, "zero_d", name) for name in ("flag", "z", "batch"))
