@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jupyter_artifacts.codecs import export_version, load_version, save_object
 from jupyter_artifacts.codecs.background import wait_pending
@@ -280,3 +282,42 @@ def test_a_figure_with_large_arrays_gets_its_svg_from_the_helper(store: Store) -
     version = store.get_version(version.id)
     svg = store.objects.read_bytes(version.metadata["objects"]["svg"])
     assert b"<svg" in svg and b"<image" in svg and b"mesh" in svg
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_any_mix_of_arrays_survives_a_pickled_snapshot(data: Any) -> None:
+    """Dtypes, shapes, views and sizes on both sides of the out-of-band threshold."""
+    from jupyter_artifacts.codecs.svgworker import OUT_OF_BAND_BYTES, Pickled
+
+    dtype = data.draw(st.sampled_from(["f8", "f4", "i8", "u1", "bool", "c16", "M8[s]",
+                                       [("a", "f8"), ("b", "i4")]]))
+    size = data.draw(st.sampled_from([0, 3, OUT_OF_BAND_BYTES // 8 - 1, OUT_OF_BAND_BYTES // 8,
+                                      OUT_OF_BAND_BYTES // 2]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 99)))
+    itemsize = np.dtype(dtype).itemsize
+    base = np.frombuffer(rng.bytes(size * itemsize), dtype=dtype).copy() if dtype != "bool" \
+        else rng.integers(0, 2, size).astype(bool)
+    layout = data.draw(st.sampled_from(["plain", "fortran", "strided", "readonly", "masked"]))
+    if layout == "fortran" and size % 2 == 0 and size:
+        value: Any = np.asfortranarray(base.reshape(2, -1))
+    elif layout == "strided":
+        value = base[::3]
+    elif layout == "readonly":
+        value = base.copy()
+        value.flags.writeable = False
+    elif layout == "masked" and base.dtype.names is None:
+        value = np.ma.masked_array(base, mask=np.arange(size) % 2 == 0)
+    else:
+        value = base
+    kept = {"value": value, "again": value, "other": [value, size]}
+    back = Pickled.of(kept).load()
+    expected = value.copy()
+    if value.size and value.flags.writeable:
+        value[...] = np.zeros_like(value)  # the snapshot is a copy
+    for got in (back["value"], back["other"][0]):
+        assert type(got) is type(expected) and got.dtype == expected.dtype
+        assert got.shape == expected.shape and got.tobytes() == expected.tobytes()
+        if isinstance(expected, np.ma.MaskedArray):
+            assert (got.mask == expected.mask).all()
+    assert back["again"] is back["value"]  # shared references stay shared
