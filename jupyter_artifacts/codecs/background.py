@@ -48,14 +48,27 @@ _idle = threading.Event()
 _idle.set()
 
 
+_hold_listeners: list[Callable[[bool], None]] = []
+
+
 def hold() -> None:
     """The kernel starts running a cell: jobs submitted from now on wait for :func:`release`."""
     _idle.clear()
+    for listener in _hold_listeners:
+        listener(True)
 
 
 def release() -> None:
     """The cell ended: held jobs run."""
     _idle.set()
+    for listener in _hold_listeners:
+        listener(False)
+
+
+def on_hold(listener: Callable[[bool], None]) -> None:
+    """Call ``listener(True)`` at each :func:`hold` and ``listener(False)`` at each
+    :func:`release` (the helper process pauses its renders meanwhile)."""
+    _hold_listeners.append(listener)
 
 
 def submit(fn: Callable[..., Any], *args: Any, lane: str = "save",

@@ -20,6 +20,7 @@ of band: see :class:`Pickled`); each answer is a length + JSON (``ok``, ``error`
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
@@ -38,6 +39,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from . import background
+from .busyflag import BusyFlag, Pauser, pause_renderers
 
 _HEADER = struct.Struct(">Q")
 # rcParams a figure reads while it is saved (the rest is fixed in its artists when drawn).
@@ -188,13 +192,15 @@ def _prewarm() -> None:
             __import__(module)
 
 
-def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
+def _serve(stdin: IO[bytes], stdout: IO[bytes], busy_path: str | None = None) -> None:
     import warnings
 
     import matplotlib
 
     matplotlib.use("agg")
     warnings.simplefilter("ignore")
+    pauser = Pauser(busy_path)
+    pause_renderers(pauser.wait)
     jobs: queue.Queue[tuple[dict[str, Any], Pickled] | None] = queue.Queue()
 
     def receive() -> None:
@@ -206,12 +212,14 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
                 buffers = tuple(_read_buffer(stdin) for _ in range(int(header.get("buffers", 0))))
                 jobs.put((header, Pickled(stream, buffers)))
         except (EOFError, OSError, ValueError):
+            pauser.kernel_gone.set()  # nobody left to wait for: finish everything now
             jobs.put(None)
 
     threading.Thread(target=receive, daemon=True).start()
     threading.Thread(target=_prewarm, daemon=True).start()
     stores: dict[Any, Any] = {}
     while (job := jobs.get()) is not None:
+        pauser.new_job()
         start = time.perf_counter()
         try:
             answer = {"ok": True, **_run_job(*job, stores)}
@@ -233,6 +241,7 @@ class SvgWorker:
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._waiting: deque[Future[Any]] = deque()
+        self._busy: BusyFlag | None = None
 
     @property
     def idle(self) -> bool:
@@ -247,7 +256,7 @@ class SvgWorker:
         if self._proc is None or self._proc.poll() is not None:
             self._fail_waiting("svg worker stopped")
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "jupyter_artifacts.codecs.svgworker"],
+                [sys.executable, "-m", "jupyter_artifacts.codecs.svgworker", self._busy_path()],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 env={**os.environ, "MPLBACKEND": "agg"},
                 # Its own session: Jupyter interrupts and terminates the kernel's process
@@ -257,6 +266,21 @@ class SvgWorker:
             threading.Thread(target=self._answers, args=(self._proc,), daemon=True,
                              name="ja-svg-answers").start()
         return self._proc
+
+    def _busy_path(self) -> str:
+        """A new flag for a new helper (the last one removed its file): renders pause
+        while the kernel holds background work, that is while a cell runs."""
+        if self._busy is not None:
+            self._busy.close()
+        try:
+            self._busy = BusyFlag()
+        except (OSError, ValueError):  # no temporary folder: the helper never pauses
+            self._busy = None
+            return ""
+        busy = self._busy
+        background.on_hold(lambda held: busy.set(held) if self._busy is busy else None)
+        atexit.register(busy.close)  # if the helper never got to remove the file
+        return busy.path
 
     def hand_over(self, job: dict[str, Any], payload: Pickled) -> Future[Any]:
         """Give the worker one job (``{"job": "svg", "store", "version"}`` or ``{"job": "save",
@@ -318,4 +342,4 @@ def lower_priority() -> None:
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     lower_priority()
-    _serve(sys.stdin.buffer, sys.stdout.buffer)
+    _serve(sys.stdin.buffer, sys.stdout.buffer, sys.argv[1] if len(sys.argv) > 1 else None)

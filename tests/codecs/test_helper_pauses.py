@@ -1,0 +1,98 @@
+"""The helper process pauses its renders while the kernel runs a cell, and only then."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyter_artifacts.codecs import background
+from jupyter_artifacts.codecs.busyflag import BusyFlag, Pauser
+from jupyter_artifacts.codecs.svgworker import SvgWorker, snapshot
+from jupyter_artifacts.store import Store
+
+
+def _figure() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 3, 2])
+    ax.set_title("paused")
+    return fig
+
+
+def _svg_job(store: Store, name: str) -> tuple[dict[str, Any], Any]:
+    import matplotlib.pyplot as plt
+
+    from jupyter_artifacts.codecs import save_object
+
+    fig = _figure()
+    version, _ = save_object(store, fig, name)
+    background.wait_pending()  # the codec's own SVG: not what this test waits for
+    payload = snapshot(fig)
+    plt.close(fig)
+    return {"job": "svg", "store": str(store.root), "objects": store.objects.url,
+            "version": version.id}, payload
+
+
+def test_a_render_waits_while_a_cell_runs_and_goes_on_after(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / ".artifacts")
+    worker = SvgWorker()
+    worker.start()
+    job, payload = _svg_job(store, "fig")
+    background.hold()  # a cell starts
+    try:
+        answer = worker.hand_over(job, payload)
+        time.sleep(1.5)  # a render of this figure takes well under a second
+        assert not answer.done()
+    finally:
+        background.release()  # the cell ends
+    assert answer.result(timeout=60)["ok"]
+    worker_proc = worker._proc
+    assert worker_proc is not None
+    worker_proc.stdin.close()  # type: ignore[union-attr]
+    worker_proc.wait(timeout=60)
+
+
+def test_a_render_handed_over_by_a_kernel_that_is_gone_is_finished(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / ".artifacts")
+    worker = SvgWorker()
+    worker.start()
+    job, payload = _svg_job(store, "fig")
+    background.hold()
+    try:
+        worker.hand_over(job, payload)
+        proc = worker._proc
+        assert proc is not None and proc.stdin is not None
+        proc.stdin.close()  # the kernel stops while its cell runs
+        proc.wait(timeout=60)
+    finally:
+        background.release()
+    version = store.resolve("fig")
+    assert "svg" in store.get_version(version.id).metadata["objects"]
+
+
+def test_pauses_add_up_to_a_bound_per_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_artifacts.codecs import busyflag
+
+    monkeypatch.setattr(busyflag, "MAX_PAUSE_S", 0.2)
+    flag = BusyFlag()
+    pauser = Pauser(flag.path)
+    assert not Path(flag.path).exists()  # the helper removed the name once mapped
+    flag.set(True)
+    pauser.new_job()
+    start = time.monotonic()
+    for _ in range(5):
+        pauser.wait()  # a long cell: the render goes on after the bound, not five times it
+    assert time.monotonic() - start < 1.0
+    flag.set(False)
+    pauser.new_job()
+    start = time.monotonic()
+    pauser.wait()
+    assert time.monotonic() - start < 0.1
+    flag.close()
