@@ -111,6 +111,14 @@ class Catalog(abc.ABC):
         from user input); plain tuples unless ``named``. ``page``: the query stops after a
         page of rows (a hint for the planner)."""
 
+    @contextlib.contextmanager
+    def beside(self, sql: str, params: Any = ()) -> Iterator[Callable[[], list[Any]]]:
+        """A :meth:`read` whose rows the function yielded gives, free to run while the
+        block goes on reading (PostgreSQL: on a second connection, in the block's
+        :meth:`snapshot`, so it reads the same state). Here it has run before the block."""
+        rows = self.read(sql, params)
+        yield lambda: rows
+
     def read_floats(self, sql: str, params: Any = ()) -> Any:
         """The one column of a :meth:`read` query as a numpy float array (text such as
         SQLite's ``'NaN'`` read as float)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
@@ -18,6 +18,7 @@ from psycopg.types.string import StrDumper
 
 from ..errors import StoreError, StoreNotFoundError
 from .catalog import POSTGRESQL, Catalog
+from .catalog_pg_beside import BesideReader
 from .config import check_catalog_url
 from .dialect_pg import translate
 from .faults import pause_at
@@ -154,6 +155,7 @@ class PostgresCatalog(Catalog):
         self._lock = threading.RLock()
         self._depth = 0
         self._snapshot = False
+        self._beside = BesideReader(lambda: PgConnection(self._connect(readonly=True)))
         self._conn = PgConnection(self._connect())
         try:
             self._prepare()
@@ -161,14 +163,14 @@ class PostgresCatalog(Catalog):
             self.close()
             raise
 
-    def _connect(self) -> psycopg.Connection[Any]:
+    def _connect(self, readonly: bool = False) -> psycopg.Connection[Any]:
         try:
             raw = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,
                                   application_name="jupyter-artifacts")
         except psycopg.Error as exc:
             raise StoreError(f"cannot open the catalog {self.where}: {_reason(exc)}") from None
         raw.adapters.register_dumper(str, StrDumper)  # text, so jsonb operators resolve
-        if self.readonly:
+        if self.readonly or readonly:
             raw.execute("SET default_transaction_read_only = on")
         return raw
 
@@ -201,6 +203,7 @@ class PostgresCatalog(Catalog):
         with self._lock:
             if hasattr(self, "_conn"):
                 self._conn.raw.close()
+            self._beside.close()
 
     def check_alive(self) -> None:
         """Reconnect after a lost connection; a dropped database or a server that stays
@@ -277,6 +280,11 @@ class PostgresCatalog(Catalog):
         first 100 of 1,000,000 runs in a metric's order.
         """
         def statement() -> list[Any]:
+            if self._snapshot and page:  # the setting is the page's alone, as below
+                self._conn.raw.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+                rows = self._conn.execute(sql, params).fetchall()
+                self._conn.raw.execute("SET LOCAL max_parallel_workers_per_gather TO DEFAULT")
+                return rows
             if self._depth or self._snapshot or (self.readonly and not page):
                 return self._conn.execute(sql, params).fetchall()
             self._conn.raw.execute("BEGIN READ ONLY")
@@ -305,6 +313,21 @@ class PostgresCatalog(Catalog):
             finally:
                 self._snapshot = False
                 self._rollback()
+
+    @contextlib.contextmanager
+    def beside(self, sql: str, params: Any = ()) -> Iterator[Callable[[], list[Any]]]:
+        """Inside a :meth:`snapshot`: the read runs on a second connection in the same
+        snapshot while this one goes on (see :mod:`.catalog_pg_beside`). Inside a write,
+        whose changes only this connection sees, it runs here first."""
+        with self._lock:
+            if not self._snapshot or self._depth:
+                with super().beside(sql, params) as rows:
+                    yield rows
+                return
+            exported = self._conn.raw.execute("SELECT pg_export_snapshot()").fetchone()
+            assert exported is not None
+            with self._beside.reading(exported[0], sql, params) as rows:
+                yield rows
 
     def scalar(self, sql: str, params: Any = ()) -> Any:
         row = self._retrying(lambda: self._conn.execute(sql, params).fetchone())

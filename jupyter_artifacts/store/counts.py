@@ -25,9 +25,11 @@ Both are exact: a total is never an estimate.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from . import filters
@@ -65,15 +67,10 @@ def count_runs(catalog: Catalog, node: filters.Node | None) -> int:
 def count_matches(catalog: Catalog, node: filters.Node | None) -> tuple[int, list[str] | None]:
     """:func:`count_runs`, and the ids of the matching runs when they were listed to count
     them (None when the count was remembered or probed)."""
-    items = sorted(node.items, key=_cost) if isinstance(node, filters.BoolOp) and \
-        node.op == "AND" else [node] if node is not None else []
-    compiler = Compiler(catalog)
-    sources = [compiler.keyed_source(item) if isinstance(item, filters.Comparison) else None
-               for item in items]
-    postgres = catalog.dialect == POSTGRESQL
-    # PostgreSQL's planner orders and joins the conditions itself (below);
+    items, sources = _conditions(catalog, node)
+    # PostgreSQL's planner orders and joins the conditions itself (see _count_query);
     # listing and intersecting ids in Python is what SQLite needs.
-    if not postgres and len(sources) > 1 and all(sources):
+    if catalog.dialect != POSTGRESQL and len(sources) > 1 and all(sources):
         listed = [source for source in sources if source is not None]
         key = ("intersect", json.dumps(listed))
         total = remembered(catalog, key, lambda: None)
@@ -83,9 +80,65 @@ def count_matches(catalog: Catalog, node: filters.Node | None) -> tuple[int, lis
         if ids is not None:
             remembered(catalog, key, lambda: len(ids))
             return len(ids), ids
+    return cached_count(catalog, *_count_query(catalog, node, items, sources)), None
+
+
+@dataclass(frozen=True)
+class Counting:
+    """A count under way: ``matched`` as :func:`count_matches` gives it, and ``total()``,
+    which waits for the count if it still runs."""
+
+    matched: list[str] | None
+    total: Callable[[], int]
+
+
+@contextlib.contextmanager
+def counting(catalog: Catalog, node: filters.Node | None) -> Iterator[Counting]:
+    """:func:`count_matches`, while the block reads the page it counts.
+
+    On PostgreSQL the block is one :meth:`~.Catalog.snapshot`, and a count not remembered
+    runs beside it (:meth:`~.Catalog.beside`: a second connection reading that snapshot):
+    a filter's first search costs about its count instead of its count and its page.
+    Elsewhere the count is made first (SQLite's page can use the ids it listed).
+    """
+    if catalog.dialect != POSTGRESQL:
+        made, matched = count_matches(catalog, node)
+        yield Counting(matched, lambda: made)
+        return
+    with catalog.snapshot():
+        sql, params = _count_query(catalog, node, *_conditions(catalog, node))
+        key = (sql, json.dumps(params))
+        token, known = _recalled(catalog, key)
+        if known is not None:
+            yield Counting(None, lambda: known)
+            return
+        with catalog.beside(sql, params) as rows:
+            def total() -> int:
+                found = int(rows()[0][0])
+                _remember(catalog, key, token, found)
+                return found
+
+            yield Counting(None, total)
+
+
+def _conditions(catalog: Catalog, node: filters.Node | None
+                ) -> tuple[list[filters.Node], list[tuple[str, str, list[Any]] | None]]:
+    """A filter's AND-ed conditions, cheapest first, and each one's keyed source (see
+    :meth:`~.query.Compiler.keyed_source`) or None."""
+    items: list[filters.Node] = sorted(node.items, key=_cost) if isinstance(
+        node, filters.BoolOp) and node.op == "AND" else [node] if node is not None else []
+    compiler = Compiler(catalog)
+    return items, [compiler.keyed_source(item) if isinstance(item, filters.Comparison) else None
+                   for item in items]
+
+
+def _count_query(catalog: Catalog, node: filters.Node | None, items: list[Any],
+                 sources: list[tuple[str, str, list[Any]] | None]) -> tuple[str, list[Any]]:
+    """One COUNT of ``node``'s matches, driven by its cheapest keyed condition if any."""
+    postgres = catalog.dialect == POSTGRESQL
     if not sources or sources[0] is None:
         cond, params = Compiler(catalog, membership=True).runs(node)
-        return cached_count(catalog, f"SELECT COUNT(*) FROM runs r WHERE {cond}", params), None
+        return f"SELECT COUNT(*) FROM runs r WHERE {cond}", params
     table, first, first_params = sources[0]
     # On PostgreSQL the other conditions are semi-joins (IN) whose order and kind (hash,
     # merge, nested loop) the planner picks; SQLite probes them per candidate (EXISTS).
@@ -93,8 +146,8 @@ def count_matches(catalog: Catalog, node: filters.Node | None) -> tuple[int, lis
     rest = filters.BoolOp("AND", tuple(items[1:])) if len(items) > 1 else None
     cond, params = compiler.runs(rest)
     join = " JOIN runs r ON r.id = d.run_id" if compiler.uses_run_row else ""
-    return cached_count(catalog, f"SELECT COUNT(*) FROM {table} d{join} WHERE {first} AND ({cond})",
-                        [*first_params, *params]), None
+    return (f"SELECT COUNT(*) FROM {table} d{join} WHERE {first} AND ({cond})",
+            [*first_params, *params])
 
 
 def intersected_ids(catalog: Catalog,
@@ -151,14 +204,24 @@ def remembered(catalog: Catalog, key: Any, compute: Callable[[], int | None]) ->
     ``total_changes`` when this one writes, so a remembered count is never stale. The key
     is the compiled SQL and its values (dead runs included). A None is not remembered.
     """
-    token = catalog.change_stamp()
-    counts = _COUNTS.setdefault(catalog, {})
-    hit = counts.get(key)
-    if hit is not None and hit[0] == token:
-        return hit[1]
-    total = compute()
-    if total is not None:
-        if len(counts) >= MAX_CACHED_COUNTS:
-            counts.clear()
-        counts[key] = (token, total)
+    token, total = _recalled(catalog, key)
+    if total is None:
+        total = compute()
+        if total is not None:
+            _remember(catalog, key, token, total)
     return total
+
+
+def _recalled(catalog: Catalog, key: Any) -> tuple[Any, int | None]:
+    """The catalog's change stamp now, and the count remembered under ``key`` for it."""
+    token = catalog.change_stamp()
+    hit = _COUNTS.get(catalog, {}).get(key)
+    return token, hit[1] if hit is not None and hit[0] == token else None
+
+
+def _remember(catalog: Catalog, key: Any, token: Any, total: int) -> None:
+    """Remember ``total``, counted in a state no older than the one ``token`` stamped."""
+    counts = _COUNTS.setdefault(catalog, {})
+    if len(counts) >= MAX_CACHED_COUNTS:
+        counts.clear()
+    counts[key] = (token, total)

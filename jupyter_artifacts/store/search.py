@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import FilterError
 from . import filters
 from .catalog import Catalog
-from .counts import cached_count, count_matches, count_runs
+from .counts import cached_count, count_runs, counting
 from .query import RUN_FIELDS, VERSION_FIELDS, Compiler
 from .records import Run, RunPage
 from .runs import hydrate, param_value
@@ -231,11 +231,12 @@ def search_runs(catalog: Catalog, filter: str | None = None,
                 limit: int | None = 100, offset: int = 0) -> RunPage:
     """One page of the runs matching ``filter`` in ``order_by`` order, and their total."""
     node, where, keys = prepare_runs(catalog, filter, order_by, descending)
-    total, matched = count_matches(catalog, node)
-    rows = run_page_rows(catalog, node, where, keys, limit, offset, named=True, matched=matched)
-    runs = [Run.from_row(row) for row in rows]
-    hydrate(catalog, runs)
-    return RunPage(runs=runs, total=total)
+    with counting(catalog, node) as counted:  # on PostgreSQL, counts while the page reads
+        rows = run_page_rows(catalog, node, where, keys, limit, offset, named=True,
+                             matched=counted.matched)
+        runs = [Run.from_row(row) for row in rows]
+        hydrate(catalog, runs)
+        return RunPage(runs=runs, total=counted.total())
 
 
 def version_sort_key(compiler: Compiler, path: tuple[str, ...], descending: bool) -> SortKey:

@@ -184,14 +184,19 @@ def test_a_repeated_search_reuses_its_count(pg_url: str, tmp_path: Path) -> None
     store = Store.open(tmp_path / "a", catalog=pg_url)
     store.create_run("one", params={"p": 1})
     counted: list[str] = []
-    read = store.catalog.read
+    read, beside = store.catalog.read, store.catalog.beside
 
     def spy(sql: str, params: object = (), named: bool = False, **hints: bool) -> list[object]:
         if sql.startswith("SELECT COUNT(*)"):
             counted.append(sql)
         return read(sql, params, named, **hints)
 
+    def spy_beside(sql: str, params: object = ()) -> object:
+        counted.append(sql)
+        return beside(sql, params)
+
     store.catalog.read = spy  # type: ignore[method-assign]
+    store.catalog.beside = spy_beside  # type: ignore[method-assign]
     counts._COUNTS.clear()
     for _ in range(3):  # reads change nothing: the remembered total stays valid
         assert store.search_runs("params.p = 1").total == 1
@@ -225,6 +230,9 @@ def test_a_page_query_runs_without_parallel_workers(pg_url: str, tmp_path: Path)
         default = store.catalog.read(setting)
         assert store.catalog.read(setting, page=True) == [("0",)] != default
         assert store.catalog.read(setting) == default
+        with store.catalog.snapshot():  # a search's page and count read in one snapshot
+            assert store.catalog.read(setting, page=True) == [("0",)]
+            assert store.catalog.read(setting) == default
         store.close()
 
 
