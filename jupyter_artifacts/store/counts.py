@@ -15,7 +15,8 @@ Two ways, chosen per filter:
   than the other.
 
 On PostgreSQL one COUNT starts from the cheapest metric or param condition's table (never
-the runs table unless a condition reads a column of it) and semi-joins the others (``IN``):
+the runs table unless a condition reads a column of it) and semi-joins the others (``IN``;
+under an OR, or for a missing key, an index probe per row: see ``Compiler._exists``):
 the planner hashes the smaller side and walks the other's covering index, so a count of
 ``params.p0 = 'v3' and metrics.m1 > 0.5`` over 1,000,000 runs reads the 100,000 and 500,000
 index entries those conditions match, not a million runs.
