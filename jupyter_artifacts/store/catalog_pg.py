@@ -28,6 +28,7 @@ CONNECT_TIMEOUT_S = 10
 # pg_advisory_*lock keys: one for the store's writers, one for schema migrations.
 WRITE_LOCK = 0x6A61_0001
 MIGRATE_LOCK = 0x6A61_0002
+IN_RECOVERY = "SELECT pg_is_in_recovery()"  # a standby: no snapshot can be exported
 
 
 def describe(url: str) -> str:
@@ -155,6 +156,7 @@ class PostgresCatalog(Catalog):
         self._lock = threading.RLock()
         self._depth = 0
         self._snapshot = False
+        self._standby: bool | None = None  # whether the server is a standby (see _export)
         self._beside = BesideReader(lambda: PgConnection(self._connect(readonly=True)))
         self._conn = PgConnection(self._connect())
         try:
@@ -180,6 +182,7 @@ class PostgresCatalog(Catalog):
         if self._depth == 0 and self._conn.raw.broken:
             self._conn.raw.close()
             self._conn.raw = self._connect()
+            self._standby = None  # perhaps another server now (a failover)
 
     def _prepare(self) -> None:
         conn = self._conn
@@ -318,16 +321,26 @@ class PostgresCatalog(Catalog):
     def beside(self, sql: str, params: Any = ()) -> Iterator[Callable[[], list[Any]]]:
         """Inside a :meth:`snapshot`: the read runs on a second connection in the same
         snapshot while this one goes on (see :mod:`.catalog_pg_beside`). Inside a write,
-        whose changes only this connection sees, it runs here first."""
+        whose changes only this connection sees, or on a server that cannot export its
+        snapshot (a hot standby), it runs here first."""
         with self._lock:
-            if not self._snapshot or self._depth:
+            exported = self._export() if self._snapshot and not self._depth else None
+            if exported is None:
                 with super().beside(sql, params) as rows:
                     yield rows
                 return
-            exported = self._conn.raw.execute("SELECT pg_export_snapshot()").fetchone()
-            assert exported is not None
-            with self._beside.reading(exported[0], sql, params) as rows:
+            with self._beside.reading(exported, sql, params) as rows:
                 yield rows
+
+    def _export(self) -> str | None:
+        """This snapshot's name for another connection to read in, or None on a standby
+        in recovery, which refuses to export one (asked once per connection)."""
+        if self._standby is None:
+            self._standby = bool(self._conn.raw.execute(IN_RECOVERY).fetchone()[0])  # type: ignore[index]
+        if self._standby:
+            return None
+        row = self._conn.raw.execute("SELECT pg_export_snapshot()").fetchone()
+        return str(row[0]) if row else None
 
     def scalar(self, sql: str, params: Any = ()) -> Any:
         row = self._retrying(lambda: self._conn.execute(sql, params).fetchone())

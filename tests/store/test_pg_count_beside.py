@@ -160,3 +160,14 @@ def test_a_read_only_store_counts_beside_read_only(reader: Store, pg_url: str,
     side = _beside(store)._conn.raw
     assert side.execute("SHOW default_transaction_read_only").fetchone() == ("on",)
     store.close()
+
+
+def test_a_server_that_cannot_export_its_snapshot_counts_on_one_connection(
+        reader: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_artifacts.store import catalog_pg
+
+    # A hot standby refuses pg_export_snapshot() ("cannot be used during recovery").
+    monkeypatch.setattr(catalog_pg, "IN_RECOVERY", "SELECT true")
+    page = reader.search_runs("params.p = 1", limit=None)
+    assert (len(page.runs), page.total) == (3, 3)
+    assert _beside(reader)._conn is None
