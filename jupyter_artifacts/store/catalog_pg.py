@@ -336,7 +336,8 @@ class PostgresCatalog(Catalog):
         """This snapshot's name for another connection to read in, or None on a standby
         in recovery, which refuses to export one (asked once per connection)."""
         if self._standby is None:
-            self._standby = bool(self._conn.raw.execute(IN_RECOVERY).fetchone()[0])  # type: ignore[index]
+            row = self._conn.raw.execute(IN_RECOVERY).fetchone()
+            self._standby = bool(row and row[0])
         if self._standby:
             return None
         row = self._conn.raw.execute("SELECT pg_export_snapshot()").fetchone()
