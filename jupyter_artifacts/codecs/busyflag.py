@@ -51,6 +51,7 @@ class BusyFlag:
         with contextlib.suppress(OSError):
             os.unlink(self.path)  # the helper has it mapped (or removed it already)
         if self._map is not None:
+            self._map[0] = 0  # a kernel leaving mid-cell lets its helper finish at once
             self._map.close()
             self._map = None
 
