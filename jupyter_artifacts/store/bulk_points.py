@@ -10,7 +10,7 @@ parses the array in C and releases the GIL once.
 The JSON path is used only where it is exact: floats go through text, so this SQLite must
 read back every double as the same double (checked once per process on awkward values). A
 batch that JSON cannot carry as is goes the ``executemany`` way, which then stores it or
-fails exactly as before: an int beyond 64 bits or a lone surrogate fails to encode, a NUL
+fails exactly as before: an int beyond 53 bits or a lone surrogate fails to encode, a NUL
 would cut a text short, and an infinite or NaN float becomes ``null`` and fails the NOT NULL
 columns (a failed statement inserts nothing).
 """
@@ -68,7 +68,8 @@ def insert_points(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> 
     if len(rows) < MIN_ROWS or not json_is_exact():
         return False
     try:
-        array = orjson.dumps(rows)
+        # Ints past 2**53 raise: orjson writes up to 2**64, SQLite reads past 2**63 as REAL.
+        array = orjson.dumps(rows, option=orjson.OPT_STRICT_INTEGER)
     except orjson.JSONEncodeError:
         return False
     if b"\\u0000" in array:  # SQLite's JSON text ends at a NUL; a bound string keeps it

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from jupyter_artifacts.store import Store, bulk_points
@@ -65,6 +65,8 @@ def two_stores() -> Any:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(points=batches)
+# orjson writes ints up to 2**64, and SQLite reads one past 2**63 as a REAL: found by the above.
+@example(points=[("loss", INT64, 0.0, 0.0)] + [("loss", 0, 0.0, 0.0)] * bulk_points.MIN_ROWS)
 def test_one_statement_stores_what_a_row_at_a_time_does(two_stores: list[Store],
                                                         points: list[tuple[Any, ...]],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
