@@ -84,7 +84,7 @@ class Pickled:
     drawn 300x300 pcolormesh, against 4 ms with its arrays copied out of band).
     """
 
-    stream: bytes
+    stream: bytes | bytearray
     buffers: tuple[bytes | bytearray, ...] = ()
 
     @classmethod
@@ -108,10 +108,6 @@ class Pickled:
     def load(self) -> Any:
         return pickle.loads(self.stream, buffers=self.buffers)
 
-    @property
-    def size(self) -> int:
-        return len(self.stream) + sum(len(b) for b in self.buffers)
-
 
 def snapshot(fig: Any) -> Pickled:
     """A pickle of the figure and the rcParams it is saved with; raises if it cannot pickle."""
@@ -132,23 +128,18 @@ def _read(stream: IO[bytes], n: int) -> bytes:
     return data
 
 
-def _read_frame(stream: IO[bytes]) -> bytes:
+def _read_frame(stream: Any) -> bytearray:
+    """One length-prefixed frame, read into a bytearray: arrays unpickled on it are writable,
+    as they were in the kernel (rendering or storing may change one in place)."""
     (size,) = _HEADER.unpack(_read(stream, _HEADER.size))
-    return _read(stream, size)
-
-
-def _read_buffer(stream: Any) -> bytearray:
-    """A frame read into a bytearray: arrays unpickled on it are writable, as they were in the
-    kernel (rendering or storing may change one in place)."""
-    (size,) = _HEADER.unpack(_read(stream, _HEADER.size))
-    buffer = bytearray(size)
-    view, done = memoryview(buffer), 0
+    frame = bytearray(size)
+    view, done = memoryview(frame), 0
     while done < size:
         got = stream.readinto(view[done:])
         if not got:
             raise EOFError("svg worker pipe closed")
         done += got
-    return buffer
+    return frame
 
 
 # -- the helper process --------------------------------------------------------------
@@ -209,7 +200,7 @@ def _serve(stdin: IO[bytes], stdout: IO[bytes], busy_path: str | None = None) ->
             while True:
                 header = json.loads(_read_frame(stdin))
                 stream = _read_frame(stdin)
-                buffers = tuple(_read_buffer(stdin) for _ in range(int(header.get("buffers", 0))))
+                buffers = tuple(_read_frame(stdin) for _ in range(int(header.get("buffers", 0))))
                 jobs.put((header, Pickled(stream, buffers)))
         except (EOFError, OSError, ValueError):
             pauser.kernel_gone.set()  # nobody left to wait for: finish everything now
@@ -242,6 +233,7 @@ class SvgWorker:
         self._lock = threading.Lock()
         self._waiting: deque[Future[Any]] = deque()
         self._busy: BusyFlag | None = None
+        self._listening = False
 
     @property
     def idle(self) -> bool:
@@ -272,15 +264,24 @@ class SvgWorker:
         while the kernel holds background work, that is while a cell runs."""
         if self._busy is not None:
             self._busy.close()
+        if not self._listening:
+            self._listening = True
+            background.on_hold(self._set_busy)
+            atexit.register(self._close_busy)  # if the helper never got to remove the file
         try:
             self._busy = BusyFlag()
         except (OSError, ValueError):  # no temporary folder: the helper never pauses
             self._busy = None
             return ""
-        busy = self._busy
-        background.on_hold(lambda held: busy.set(held) if self._busy is busy else None)
-        atexit.register(busy.close)  # if the helper never got to remove the file
-        return busy.path
+        return self._busy.path
+
+    def _set_busy(self, held: bool) -> None:
+        if (busy := self._busy) is not None:
+            busy.set(held)
+
+    def _close_busy(self) -> None:
+        if (busy := self._busy) is not None:
+            busy.close()
 
     def hand_over(self, job: dict[str, Any], payload: Pickled) -> Future[Any]:
         """Give the worker one job (``{"job": "svg", "store", "version"}`` or ``{"job": "save",

@@ -108,7 +108,7 @@ def counting(catalog: Catalog, node: filters.Node | None) -> Iterator[Counting]:
         return
     with catalog.snapshot():
         sql, params = _count_query(catalog, node, *_conditions(catalog, node))
-        key = (sql, json.dumps(params))
+        key = _count_key(sql, params)
         token, known = _recalled(catalog, key)
         if known is not None:
             yield Counting(None, lambda: known)
@@ -191,10 +191,15 @@ def _list_run_ids(catalog: Catalog, table: str, cond: str, params: list[Any],
 
 def cached_count(catalog: Catalog, sql: str, params: list[Any]) -> int:
     """``sql``'s count, remembered until the catalog changes (see :func:`remembered`)."""
-    total = remembered(catalog, (sql, json.dumps(params)),
+    total = remembered(catalog, _count_key(sql, params),
                        lambda: int(catalog.read(sql, params)[0][0]))
     assert total is not None  # a COUNT(*) always answers
     return total
+
+
+def _count_key(sql: str, params: list[Any]) -> tuple[str, str]:
+    """What a count is remembered under: its SQL and its values."""
+    return sql, json.dumps(params)
 
 
 def remembered(catalog: Catalog, key: Any, compute: Callable[[], int | None]) -> int | None:
