@@ -41,7 +41,9 @@ def test_the_last_cells_svgs_and_models_are_all_stored(tmp_path: Path,
     deadline = time.monotonic() + 120
     while True:
         events = [v for kind, v in store.run_events("last") if kind == "output"]
-        done = all("svg" in v.metadata.get("objects", {}) for v in events if v.kind == "figure")
+        # Figures' SVGs and models are separate jobs, finished in any order: wait for both.
+        done = all("svg" in v.metadata.get("objects", {}) for v in events if v.kind == "figure") \
+            and {v.name for v in events if v.kind == "model"} >= {"forest", "small"}
         if done or time.monotonic() > deadline:
             break
         time.sleep(0.2)
