@@ -248,7 +248,7 @@ class SvgWorker:
         if self._proc is None or self._proc.poll() is not None:
             self._fail_waiting("svg worker stopped")
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "jupyter_artifacts.codecs.svgworker", self._busy_path()],
+                [sys.executable, "-c", boot_code(__name__), self._busy_path()],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 env={**os.environ, "MPLBACKEND": "agg"},
                 # Its own session: Jupyter interrupts and terminates the kernel's process
@@ -323,6 +323,31 @@ class SvgWorker:
             self._waiting.popleft().set_result({"ok": False, "error": message, "seconds": 0.0})
 
 
+# Runs before the helper imports anything: its imports (numpy, matplotlib) take a second of
+# CPU, and at the kernel's priority they would slow the cell that started it (a BLAS call
+# waits for its worker thread on a core the importing helper then holds).
+_BOOT = """\
+import os
+try:
+    os.nice(19)
+except (AttributeError, OSError):
+    pass
+try:
+    with open("/proc/self/autogroup", "w") as f:
+        f.write("19")
+except OSError:
+    pass
+import runpy
+runpy.run_module({module!r}, run_name="__main__", alter_sys=True)
+"""
+
+
+def boot_code(module: str) -> str:
+    """``python -c`` code that lowers its priority (see :func:`lower_priority`), then runs
+    ``module`` as ``__main__`` with the remaining arguments."""
+    return _BOOT.format(module=module)
+
+
 def lower_priority() -> None:
     """Run only on CPU time the kernel leaves: the user's next cell comes first.
 
@@ -342,5 +367,5 @@ def lower_priority() -> None:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    lower_priority()
+    lower_priority()  # again, for a helper started with ``python -m``
     _serve(sys.stdin.buffer, sys.stdout.buffer, sys.argv[1] if len(sys.argv) > 1 else None)

@@ -179,3 +179,21 @@ def test_the_helper_runs_below_the_kernel(shell: Any, store: Store) -> None:
     autogroup = Path(f"/proc/{pid}/autogroup")
     if autogroup.exists():
         assert autogroup.read_text().split()[-1] == "19"
+
+
+def test_the_helper_is_lowered_before_it_imports_anything(tmp_path: Any) -> None:
+    """Its imports take a second of CPU: at the kernel's priority they slowed the cell that
+    started it (a BLAS call there waits for a worker thread on the core they held)."""
+    import os
+    import subprocess
+    import sys
+
+    from jupyter_artifacts.codecs.svgworker import boot_code
+
+    (tmp_path / "probe_module.py").write_text(
+        "import os, sys\n"
+        "print(os.getpriority(os.PRIO_PROCESS, 0), 'numpy' in sys.modules, sys.argv[1:])\n")
+    out = subprocess.run([sys.executable, "-c", boot_code("probe_module"), "flag-path"],
+                         capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert out.stdout.strip().split(maxsplit=2) == ["19", "False", "['flag-path']"]
