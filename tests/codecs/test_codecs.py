@@ -114,6 +114,44 @@ def test_figure_png_and_svg(store: Store) -> None:
     assert (version.kind, version.summary["title"]) == ("figure", "loss")
 
 
+@settings(max_examples=25, deadline=None)
+@given(rows=st.integers(0, 12), columns=st.integers(0, 12))
+def test_a_meshs_shapes_are_counted_without_making_them(rows: int, columns: int) -> None:
+    """The SVG rasterizes a collection of many shapes; a QuadMesh is counted from its grid
+    (its paths, one per cell, took longer to make than the rest of the SVG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from jupyter_artifacts.codecs.svgworker import _items
+
+    fig, ax = plt.subplots()
+    mesh = ax.pcolormesh(np.zeros((rows, columns)))
+    assert _items(mesh) == rows * columns
+    assert mesh._paths is None  # not built by counting
+    assert _items(mesh) == len(mesh.get_paths())
+    plt.close(fig)
+
+
+def test_a_dense_mesh_is_rasterized_in_the_svg_and_a_small_one_is_not() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from jupyter_artifacts.codecs.svgworker import RASTERIZE_ABOVE, render_svg
+
+    side = int(RASTERIZE_ABOVE ** 0.5) + 1
+    for cells, raster in ((side, True), (4, False)):
+        fig, ax = plt.subplots()
+        mesh = ax.pcolormesh(np.random.default_rng(0).random((cells, cells)))
+        svg = render_svg(fig)
+        assert (b"<image" in svg) is raster
+        assert not mesh.get_rasterized()  # the figure is left as it was
+        plt.close(fig)
+
+
 def test_figure_svg_is_of_the_figure_as_saved_not_as_changed_later(store: Store) -> None:
     import matplotlib
 
