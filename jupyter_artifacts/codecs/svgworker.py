@@ -81,7 +81,8 @@ def _items(collection: Any) -> int:
     from matplotlib.collections import QuadMesh
 
     if isinstance(collection, QuadMesh):
-        rows, columns = collection.get_coordinates().shape[:2]
+        coordinates: Any = collection.get_coordinates()  # an (rows, columns, 2) array
+        rows, columns = coordinates.shape[:2]
         return max(0, rows - 1) * max(0, columns - 1)
     return max(len(collection.get_paths()), len(collection.get_offsets()))
 
