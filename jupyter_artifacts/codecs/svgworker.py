@@ -185,11 +185,12 @@ def _run_job(header: dict[str, Any], payload: Pickled, stores: dict[Any, Any]) -
 
 
 def _prewarm() -> None:
-    """Import what the first job will need while there is none (skops alone takes seconds)."""
-    from .skops_policy import import_skops
+    """Import what a figure's job needs while there is none.
 
-    with contextlib.suppress(Exception):  # not installed: a job that needs it will say so
-        import_skops()
+    Not skops (sklearn with it: 1.9 s of CPU): a notebook that draws but stores no model
+    would pay for it, beside its first cells (two cores are shared by the kernel, its BLAS
+    threads and this helper, low priority or not). The first model handed over imports it.
+    """
     for module in ("matplotlib.pyplot", "jupyter_artifacts.codecs"):
         with contextlib.suppress(Exception):
             __import__(module)
