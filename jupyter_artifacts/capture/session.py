@@ -22,7 +22,7 @@ from IPython.core.error import UsageError
 from IPython.core.inputtransformer2 import leading_indent
 
 from .. import tracking
-from ..codecs.figures import wait_snapshots, warm_up
+from ..codecs.figures import wait_snapshots
 from ..environment import environment_ready, git_state, python_environment
 from . import background, costs
 from .analysis import analyse
@@ -238,8 +238,6 @@ class TrackingSession:
             if stacked_magic(body) in (None, *PYTHON_BODY_MAGICS) and "log_metric" not in body:
                 self._attach_loops(cell)
             self.current = cell
-            if "matplotlib.pyplot" in sys.modules or "sklearn" in sys.modules:
-                warm_up()  # the helper starts while the cell runs, not when it ends
             cell.critical_s += time.perf_counter() - start
         except BaseException as exc:  # tracking must never stop the user's cell
             self.current = None
@@ -438,6 +436,4 @@ class TrackingSession:
 
     @staticmethod
     def _warn(message: str) -> None:
-        import sys
-
         print(f"jupyter-artifacts: {message}", file=sys.stderr)

@@ -104,12 +104,6 @@ def figure_summary(fig: Any) -> dict[str, Any]:
             "title": title, "axes": axes}
 
 
-def warm_up() -> None:
-    """Start the SVG helper process now (in the background), not when the first figure waits."""
-    if _worker.idle:
-        background.submit(_worker.start, lane="svg", hold=False)
-
-
 def _attach_svg(store: Store, version: ArtifactVersion, payload: Pickled | Any | None,
                 svg: bytes | None) -> None:
     """Background job: hand the snapshot to the SVG helper (which stores the SVG itself), or
