@@ -17,14 +17,15 @@ from ..codecs.background import (
     hold,
     pending,
     release,
+    release_soon,
     submit,
     track,
     wait_pending,
 )
 from ..codecs.base import mro_names
 
-__all__ = ["can_defer", "collecting", "flush_at_exit", "hold", "pending", "release", "snapshot",
-           "submit", "track", "wait_pending"]
+__all__ = ["can_defer", "collecting", "flush_at_exit", "hold", "pending", "release", "release_soon",
+           "snapshot", "submit", "track", "wait_pending"]
 
 
 _STATSMODELS_RESULTS = frozenset({"statsmodels.base.wrapper.ResultsWrapper",

@@ -334,7 +334,7 @@ class TrackingSession:
             if cell is not None:
                 self._end(cell, result)
         finally:
-            background.release()
+            background.release_soon()
 
     def _end(self, cell: CellRun, result: Any) -> None:
         start = time.perf_counter()

@@ -8,6 +8,7 @@ runs at the kernel's shutdown request and at exit, so nothing queued is lost.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import threading
@@ -63,6 +64,22 @@ def release() -> None:
     _idle.set()
     for listener in _hold_listeners:
         listener(False)
+
+
+def release_soon() -> None:
+    """:func:`release` once the code running now yields to its event loop (at once without one).
+
+    A kernel sends a cell's ``execute_reply`` after ``post_run_cell`` returns, with no await
+    between: jobs released there took the GIL from that last stretch (a figure's pickle, SQLite
+    writes) and the reply waited 10-15 ms for them on a heavy figure's cell. Released from the
+    kernel's loop, they start once the reply is sent.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # a plain IPython shell, a script: nothing to wait for
+        release()
+        return
+    loop.call_soon(release)
 
 
 def on_hold(listener: Callable[[bool], None]) -> None:

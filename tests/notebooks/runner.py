@@ -17,9 +17,10 @@ _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 _CELL_FILE = re.compile(r"/tmp/ipykernel_\d+/\d+\.py:\d+")
 
 
-def execute(nb: Any, cwd: Path, timeout: int = 300) -> Any:
-    """Run every cell of ``nb`` in a fresh python3 kernel with ``cwd`` as working directory."""
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+def execute(nb: Any, cwd: Path, timeout: int = 300, record_timing: bool = False) -> Any:
+    """Run every cell of ``nb`` in a fresh python3 kernel with ``cwd`` as working directory
+    (``record_timing``: nbclient keeps each cell's message times in its metadata)."""
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=record_timing,
                             resources={"metadata": {"path": str(cwd)}})
     client.execute()
     return nb
