@@ -66,13 +66,17 @@ OWN_COSTS = ("import json, jupyter_artifacts as ja\n"
 
 
 def _wait_for_helpers(timeout: float = 300.0) -> None:
-    """Until no helper process (``jupyter_artifacts.codecs.svgworker``) runs (Linux)."""
+    """Until no helper process (``jupyter_artifacts.codecs.svgworker``) of a kernel runs
+    (Linux). Not this process's own (``ja.save`` in :func:`save_vs_savefig` started it): it
+    lasts as long as this process."""
     deadline = time.monotonic() + timeout
+    mine = f"PPid:\t{os.getpid()}\n"
     while time.monotonic() < deadline:
         running = False
         for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
             try:
-                running = running or b"jupyter_artifacts.codecs.svgworker" in cmdline.read_bytes()
+                running = running or (b"jupyter_artifacts.codecs.svgworker" in cmdline.read_bytes()
+                                      and mine not in (cmdline.parent / "status").read_text())
             except OSError:
                 continue
         if not running:

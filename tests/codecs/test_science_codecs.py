@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,8 +37,14 @@ def test_statsmodels_formula_ols_loads_as_safe_tables(store: Store) -> None:
     pd.testing.assert_series_equal(back.bse, fit.bse.rename(None))
     np.testing.assert_allclose(back.conf_int().to_numpy(), fit.conf_int().to_numpy())
     assert back.rsquared == pytest.approx(fit.rsquared) and back.nobs == 80
-    assert back.summary().as_text() == fit.summary().as_text()
+    assert _undated(back.summary().as_text()) == _undated(fit.summary().as_text())
     assert "<table" in back._repr_html_()
+
+
+def _undated(summary: str) -> str:
+    """A summary without its Date and Time: the stored one has the moment it was saved (the
+    comparison failed when a second ended between the save and the new summary)."""
+    return re.sub(r"\d\d:\d\d:\d\d|\w{3}, \d\d \w{3} \d{4}", "", summary)
 
 
 def test_statsmodels_full_results_need_trust(store: Store) -> None:
