@@ -9,11 +9,12 @@ Kernel start and the ``%load_ext`` cell are excluded. Targets: summed at most 1.
 worse than +25 % or +50 ms, whichever is larger. With ``--repeat N`` each pair of kernels
 runs N times (order turned each time) and each cell counts with its median; a cell is judged
 on its time outside Python's garbage collector (see ``GC_PROBE``), which both kernels
-measure. One JSON line per notebook and one in total.
+measure. ``--same`` runs the untracked notebook in both kernels: the cells it flags are what
+this machine's noise alone puts over the budget. One JSON line per notebook and one in total.
 The notebooks chosen run offline here (others fetch data sets or need packages not installed).
 
-Usage: bench_notebooks.py [--repeat N] [--root DIR] [NAME.ipynb ...]  (``JA_EXTERNAL_NOTEBOOKS``: roots
-separated by ``:``)
+Usage: bench_notebooks.py [--same] [--repeat N] [--root DIR] [NAME.ipynb ...]
+(``JA_EXTERNAL_NOTEBOOKS``: roots separated by ``:``)
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ def median_cells(runs: list[list[float]]) -> list[float]:
 def main(argv: list[str]) -> None:
     roots = [Path(p) for p in os.environ.get("JA_EXTERNAL_NOTEBOOKS", ROOTS).split(os.pathsep)]
     repeat = 1
+    same = False  # --same: both kernels untracked, to see what noise alone flags
+    if argv[:1] == ["--same"]:
+        same, argv = True, argv[1:]
     if argv[:1] == ["--repeat"]:
         repeat, argv = int(argv[1]), argv[2:]
     if argv[:1] == ["--root"]:
@@ -123,8 +127,9 @@ def main(argv: list[str]) -> None:
                     with scratch() as folder:
                         os.environ["JUPYTER_ARTIFACTS_DIR"] = str(folder / ".artifacts")
                         (folder / "nb").mkdir()
-                        nb = original if kind == "plain" else tracked(original)
-                        runs[kind].append(timed_run(nb, folder / "nb", 0 if kind == "plain" else 1))
+                        nb = original if kind == "plain" or same else tracked(original)
+                        skip = 0 if kind == "plain" or same else 1
+                        runs[kind].append(timed_run(nb, folder / "nb", skip))
         except Exception as exc:  # a notebook that needs the network, a missing package
             emit(f"notebook:{name}", 0, "x", "<= 1.10x", error=str(exc).splitlines()[0][:200])
             continue
