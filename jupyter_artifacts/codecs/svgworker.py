@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from ..priority import lower_priority
 from . import background
 from .busyflag import BusyFlag, Pauser, pause_renderers
 
@@ -336,49 +337,17 @@ class SvgWorker:
             self._waiting.popleft().set_result({"ok": False, "error": message, "seconds": 0.0})
 
 
-# Runs before the helper imports anything: its imports (numpy, matplotlib) take a second of
-# CPU, and at the kernel's priority they would slow the cell that started it (a BLAS call
-# waits for its worker thread on a core the importing helper then holds).
-_BOOT = """\
-import os
-try:
-    os.nice(19)
-except (AttributeError, OSError):
-    pass
-try:
-    with open("/proc/self/autogroup", "w") as f:
-        f.write("19")
-except OSError:
-    pass
-import runpy
-runpy.run_module({module!r}, run_name="__main__", alter_sys=True)
-"""
-
-
 def boot_code(module: str) -> str:
-    """``python -c`` code that lowers its priority (see :func:`lower_priority`), then runs
-    ``module`` as ``__main__`` with the remaining arguments."""
-    return _BOOT.format(module=module)
-
-
-def lower_priority() -> None:
-    """Run only on CPU time the kernel leaves: the user's next cell comes first.
-
-    ``nice`` alone is not enough on Linux: with autogroup scheduling (the default on
-    desktops and most servers) each session is scheduled as one group and a task's nice
-    value only ranks it inside its group. The helper has a session of its own (it must
-    survive the kernel's process group being killed), so its group is lowered too.
-    """
-    if hasattr(os, "nice"):
-        with contextlib.suppress(OSError):
-            os.nice(19)
-    with contextlib.suppress(OSError):
-        Path("/proc/self/autogroup").write_text("19")
-    # Not SCHED_IDLE: on a machine kept busy by other work it would never run, and a model
-    # handed over would stay "saving…" for as long as the load lasts.
+    """``python -c`` code that lowers its priority before it imports anything (only
+    :mod:`jupyter_artifacts.priority`), then runs ``module`` as ``__main__`` with the
+    remaining arguments."""
+    return ("from jupyter_artifacts.priority import lower_priority\n"
+            "lower_priority()\n"
+            "import runpy\n"
+            f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)\n")
 
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    lower_priority()  # again, for a helper started with ``python -m``
+    lower_priority()  # a no-op after boot_code; for a helper started with ``python -m``
     _serve(sys.stdin.buffer, sys.stdout.buffer, sys.argv[1] if len(sys.argv) > 1 else None)
