@@ -4,8 +4,10 @@ The loop times itself inside the cell (``perf_counter`` around the loop), so the
 tracking cost is not counted. ``value`` is what recording a point per iteration adds to the
 loop of a tracked cell (target: under 5 %); ``tracked_vs_untracked_pct`` also counts what
 tracking costs a loop without curves. Untracked and tracked runs are interleaved, in an order
-that turns each round (drift is not charged to tracking); medians, and ``best_of_pct`` from
-the fastest of each. Three loop bodies, from a light to a typical one:
+that turns each round (drift is not charged to tracking); ``value`` is the median over rounds
+of each round's own ratio (the machine's drift between rounds cancels), ``median_of_times_pct``
+the ratio of the medians, and ``best_of_pct`` the ratio of the fastest of each. Three loop
+bodies, from a light to a typical one:
 
 - ``python``: ``loss = (i % 7) * 0.5`` (about 0.1 µs: the per-point cost itself, in µs);
 - ``numpy``: one gradient step of a linear least-squares model on 64x16 (a few µs);
@@ -57,7 +59,7 @@ def main() -> None:
                     continue
             ip.run_cell(setup)
             cell = loop_cell(BODY[name])
-            repeat = 7 if name == "torch" else 15
+            repeat = 9 if name == "torch" else 41
             # A cell that mentions log_metric records no loop curve: tracking alone.
             variants = {"plain": cell, "curve": "%%track --quiet\n" + cell,
                         "no_curve": "%%track --quiet\n# log_metric\n" + cell}
@@ -73,7 +75,11 @@ def main() -> None:
                     times[key].append(ip.user_ns["_elapsed"])
             base, with_curve, without = (statistics.median(times[key]) for key in variants)
             best = {key: min(values) for key, values in times.items()}
-            emit(f"loop_curve_overhead_{name}", (with_curve / without - 1) * 100, "%", "< 5 %",
+            paired = statistics.median(c / n for c, n in zip(times["curve"], times["no_curve"], strict=True))
+            emit(f"loop_curve_overhead_{name}", (paired - 1) * 100, "%", "< 5 %",
+                 median_of_times_pct=round((with_curve / without - 1) * 100, 2),
+                 vs_untracked_paired_pct=round((statistics.median(
+                     c / p for c, p in zip(times["curve"], times["plain"], strict=True)) - 1) * 100, 2),
                  loop_ms=round(base * 1000, 2), tracked_no_curve_loop_ms=round(without * 1000, 2),
                  tracked_loop_ms=round(with_curve * 1000, 2),
                  per_point_us=round((with_curve - without) / N * 1e6, 3), iterations=N,

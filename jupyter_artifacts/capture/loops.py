@@ -5,17 +5,26 @@ the end of each iteration of the cell's loops, ``HOOK[loop_id](step)``, and one 
 every ``continue`` and ``break`` of that loop. Nothing else moves: the added nodes carry the
 line numbers of the statements they follow, so tracebacks and line numbers are unchanged,
 and an iteration that raises records no point. ``HOOK`` reads the loop's names from the
-namespace and logs the ones that hold numbers (ints, floats, numpy scalars, 0-d tensors
-through ``.item()``) to the active run, whose listeners draw the live curve.
+namespace and keeps the ones that hold numbers (ints, floats, numpy scalars, 0-d tensors
+through ``.item()``); a writer thread logs them to the active run, whose listeners draw the
+live curve.
+
+The per-iteration path is the product's tightest: a 5 µs numpy step must not feel it. It
+is generated per loop shape, appends to plain lists (no object per point, so no extra
+garbage collection), leaves counting and range checks to the writer, and stops following a
+name whose first ``SETTLE`` bound values were all things no point is made of (an array,
+a list, a model): ``err`` and ``w`` beside ``loss`` in a gradient step.
 
 Which loop records a name: the outermost loop of the cell that assigns it. A per-batch
 ``loss`` assigned only in an inner loop is recorded per batch, with a step that counts
 batches across epochs; ``running_loss = 0.0`` in the epoch loop and ``running_loss += ...``
 in the batch loop is an epoch total, recorded per epoch. Steps: a top-level ``for`` whose
 target (or first target, as in ``for i, batch in enumerate(...)``) is an int uses it; other
-loops count their completed iterations. Counters (``i += 1``) and names only ever bound to
-constants are not curves. Loops inside functions and classes are not touched, and a cell
-that calls ``log_metric`` itself keeps exactly the curves it logs.
+loops count their completed iterations (as does a loop whose variable is not an int at its
+first iteration; a later one that is not, or is beyond int64, is replaced by the count).
+Counters (``i += 1``) and names only ever bound to constants are not curves. Loops inside
+functions and classes are not touched, and a cell that calls ``log_metric`` itself keeps
+exactly the curves it logs.
 """
 
 from __future__ import annotations
@@ -24,7 +33,6 @@ import ast
 import numbers
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -87,12 +95,20 @@ def _plain(item: Any) -> float | int | None:
     return None
 
 
+# A name whose first ``SETTLE`` bound values were all something no point is made of (an array
+# of 1 or more dimensions, a list, a model, a bool) is followed no further: ``err`` and ``w``
+# in a numpy loop cost more per iteration than the ``loss`` beside them. Unbound and ``None``
+# are not counted: a metric assigned every k-th iteration starts out that way.
+SETTLE = 8
+
+
 class LoopRecorder:
     """Turns ``HOOK[loop_id](step)`` calls into metric points of a run.
 
-    The loop's thread only appends ``(name, step, value)`` to a deque (a few tenths of a
-    microsecond); a writer thread hands the points to the live curve every ``DRAIN_EVERY``
-    seconds and writes them to the store in batches, as ``ActiveRun`` does for ``log_metric``.
+    The loop's thread only appends each point's step and value to two lists of its name
+    (no object is allocated per point, so a long loop triggers no extra garbage collection);
+    a writer thread hands the points to the live curve every ``DRAIN_EVERY`` seconds and
+    writes them to the store in batches, as ``ActiveRun`` does for ``log_metric``.
     """
 
     def __init__(self, namespace: dict[str, Any], active: Any) -> None:
@@ -100,68 +116,40 @@ class LoopRecorder:
         self.active = active
         #: One point function per loop, built for it (what ``HOOK`` names in the namespace).
         self.hooks: list[Callable[[Any], None]] = []
+        self.loops: list[_Loop] = []
         self.last: dict[str, tuple[int, float]] = {}  # name -> (step, value) of its last point
         self.error: BaseException | None = None
-        self._points: deque[tuple[str, Any, Any]] = deque()
         self._unwritten: list[tuple[str, str, int | None, float, float]] = []
         self._written_at = time.monotonic()
         self._stop = threading.Event()
         self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
 
     def add_loop(self, names: list[str], use_step: bool) -> int:
         """A loop recording ``names``; its id indexes :attr:`hooks`."""
-        self.hooks.append(self._point_function(tuple(names), use_step))
-        return len(self.hooks) - 1
+        loop = _Loop(self, len(self.hooks), tuple(names), use_step)
+        self.loops.append(loop)
+        self.hooks.append(self._starter(loop))
+        return loop.index
 
-    def _point_function(self, names: tuple[str, ...], use_step: bool) -> Callable[[Any], None]:
-        """The hot path of one instrumented loop, called at the end of every iteration.
+    def _starter(self, loop: _Loop) -> Callable[[Any], None]:
+        """The loop's first point: puts the loop's own point function in place of itself and
+        starts the writer, so the per-iteration path has no "first time?" test."""
 
-        Everything it needs is bound in its closure (no attribute or list lookups per call):
-        plain ints and floats are appended as they are, arrays of more than 0 dimensions
-        are passed over, other values go through ``_number`` (per-type decision cached).
-        """
-        get, append, kinds = self.namespace.get, self._points.append, _kinds
-        count = 0
-        started = False
+        def first(step: Any) -> None:
+            point = self.hooks[loop.index] = loop.first_point(step)
+            self._start_writer()
+            point(step)
 
-        def point(step: Any) -> None:
-            nonlocal count, started
-            try:
-                if not (use_step and type(step) is int and -INT64 <= step < INT64):
-                    step = count
-                count += 1
-                for name in names:
-                    value: Any = get(name)
-                    kind = type(value)
-                    if kind is not float and kind is not int:
-                        how = kinds.get(kind)
-                        if how == _SKIP:
-                            continue  # a list, a string, a model
-                        if how == _ZERO_D:  # a tensor or an array: a loss, or a batch
-                            if value.ndim:
-                                continue
-                            value = value.item()  # no autograd warning, unlike float()
-                            if type(value) is not float and type(value) is not int:
-                                value = _plain(value)
-                        else:
-                            value = _number(value)
-                        if value is None:
-                            continue
-                    append((name, step, value))
-                if not started:
-                    started = True
-                    self._start_writer()
-            except Exception as exc:  # a broken value: stop recording, keep looping
-                self._give_up(exc)
-
-        return point
+        return first
 
     def _start_writer(self) -> None:
         """One writer for all the cell's loops (each loop's first point gets here)."""
-        if self._writer is None:
-            self._writer = threading.Thread(target=self._drain_loop, name="ja-loop-curves",
-                                            daemon=True)
-            self._writer.start()
+        with self._writer_lock:
+            if self._writer is None and not self._stop.is_set():
+                self._writer = threading.Thread(target=self._drain_loop, name="ja-loop-curves",
+                                                daemon=True)
+                self._writer.start()
 
     def _give_up(self, exc: BaseException) -> None:
         self.error = exc
@@ -175,10 +163,9 @@ class LoopRecorder:
             self._drain(final=False)
 
     def _drain(self, final: bool) -> None:
-        points, listeners, run_id = self._points, self.active.listeners, self.active.id
+        listeners, run_id = self.active.listeners, self.active.id
         at = time.time()  # the drain's time, not each point's: a clock read per point costs
-        # popleft only (no clear()): the loop's thread may append while this runs.
-        batch = [points.popleft() for _ in range(len(points))]
+        batch = [point for loop in self.loops for point in loop.take()]
         self.last.update((name, (step, value)) for name, step, value in batch)
         self._unwritten += [(run_id, name, step, float(value), at) for name, step, value in batch]
         for listener in listeners:
@@ -195,10 +182,150 @@ class LoopRecorder:
 
     def close(self) -> None:
         """Stop the writer and write every point left."""
-        self._stop.set()
+        with self._writer_lock:
+            self._stop.set()
         if self._writer is not None:
             self._writer.join()
         self._drain(final=True)
+
+
+class _Loop:
+    """One instrumented loop: a column per name holding its value at each iteration (or None:
+    no point), the loop variable at each iteration if it is the step, and the point function
+    built for the names still followed.
+
+    The columns are aligned by iteration: every followed name's column gets one entry per
+    iteration, so an iteration's index is where it sits in them, and nothing per point is
+    counted or checked on the loop's thread that can be done when the points are taken.
+    """
+
+    def __init__(self, recorder: LoopRecorder, index: int, names: tuple[str, ...],
+                 use_step: bool) -> None:
+        self.recorder = recorder
+        self.index = index
+        self.names = names
+        self.use_step = use_step
+        self.steps: list[Any] = []  # the loop variable per iteration, if it is the step
+        self.columns: dict[str, list[Any]] = {name: [] for name in names}
+        self.followed = list(names)
+        self.numbers: set[str] = set()  # names known to have made a point: followed to the end
+        self.strikes = dict.fromkeys(names, 0)
+        self.base = 0  # iterations taken so far: the index of the columns' first entries
+
+    def first_point(self, step: Any) -> Callable[[Any], None]:
+        """The point function, chosen at the loop's first iteration: the loop variable is
+        the step if it is an int then (a later one that is not becomes the iteration's
+        index when taken)."""
+        self.use_step = self.use_step and type(step) is int
+        return self.build()
+
+    def build(self) -> Callable[[Any], None]:
+        """The loop's point function over :attr:`followed`."""
+        if not self.followed:
+            return _no_point
+        factory = _point_factory(len(self.followed), self.use_step)
+        adds = tuple(self.columns[name].append for name in self.followed)
+        slows = tuple(self._slow_path(name) for name in self.followed)
+        return factory(self.recorder.namespace.get, self.steps.append, tuple(self.followed),
+                       adds, slows, self.recorder._give_up)
+
+    def _slow_path(self, name: str) -> Callable[[Any], None]:
+        """What the point function calls for a value that is not a float: converts it (numpy
+        scalars, 0-d arrays and tensors) or counts it towards no longer following the name."""
+        add = self.columns[name].append
+
+        def slow(value: Any) -> None:
+            number = _number(value)
+            add(number)  # None too: the column keeps one entry per iteration
+            if number is None and value is not None and name not in self.numbers:
+                self.strikes[name] += 1
+                if self.strikes[name] >= SETTLE and not self._made_points(name):
+                    self._unfollow(name)
+
+        return slow
+
+    def _made_points(self, name: str) -> bool:
+        """Whether ``name`` has made a point so far (floats take the fast path, which keeps
+        no record: they are in the column, or were taken after ``take`` noted the name)."""
+        if name in self.numbers or any(value is not None for value in self.columns[name]):
+            self.numbers.add(name)
+            return True
+        return False
+
+    def _unfollow(self, name: str) -> None:
+        self.followed.remove(name)
+        hooks = self.recorder.hooks
+        if hooks[self.index] is not _no_point:  # not given up meanwhile
+            hooks[self.index] = self.build()
+
+    def take(self) -> list[tuple[str, Any, Any]]:
+        """The points of the iterations every followed name has finished since the last
+        call, removed from the columns: ``(name, step, value)``.
+
+        The loop's thread may append meanwhile; it appends the step first and then the names
+        in order, so the shortest followed column says how many iterations are whole."""
+        followed = list(self.followed)
+        columns = self.columns
+        whole = min((len(columns[name]) for name in followed),
+                    default=max((len(column) for column in columns.values()), default=0))
+        if not whole:
+            return []
+        base = self.base
+        if self.use_step:
+            steps = self.steps[:whole]
+            del self.steps[:whole]
+            # A loop variable that is not an int64 (the catalog's steps): the iteration's index.
+            steps = [step if type(step) is int and -INT64 <= step < INT64 else base + i
+                     for i, step in enumerate(steps)]
+        else:
+            steps = list(range(base, base + whole))
+        self.base = base + whole
+        points = []
+        for name, column in columns.items():
+            taken = column[:whole]  # an unfollowed name's column may be shorter
+            if name not in self.numbers and any(value is not None for value in taken):
+                self.numbers.add(name)  # before the points leave the column (_made_points)
+            del column[:len(taken)]
+            points += [(name, step, value) for step, value in zip(steps, taken, strict=False)
+                       if value is not None]
+        return points
+
+
+def _point_factory(width: int, use_step: bool) -> Callable[..., Any]:
+    """A factory of point functions for ``width`` names, cached per shape.
+
+    The hot path is generated (as ``dataclasses`` generates ``__init__``) so that an
+    iteration costs, per name, one namespace lookup, one type test and, for a float, one
+    append: no loop over the names, no tuple or counter per point. Anything but a float goes
+    to that name's slow path.
+    """
+    key = (width, use_step)
+    factory = _factories.get(key)
+    if factory is None:
+        lines = ["def factory(get, add_step, names, adds, slows, give_up):",
+                 f"    ({''.join(f'n{i}, ' for i in range(width))}) = names",
+                 f"    ({''.join(f'a{i}, ' for i in range(width))}) = adds",
+                 f"    ({''.join(f'slow{i}, ' for i in range(width))}) = slows",
+                 "    def point(step):",
+                 "        try:"]
+        if use_step:
+            lines += ["            add_step(step)"]
+        for i in range(width):
+            lines += [f"            x = get(n{i})",
+                      "            if type(x) is float:",
+                      f"                a{i}(x)",
+                      "            else:",
+                      f"                slow{i}(x)"]
+        lines += ["        except Exception as exc:  # a broken value: stop recording, keep looping",
+                  "            give_up(exc)",
+                  "    return point"]
+        scope: dict[str, Any] = {}
+        exec("\n".join(lines), scope)  # our own text, made from an int and a bool
+        factory = _factories[key] = scope["factory"]
+    return factory
+
+
+_factories: dict[tuple[int, bool], Callable[..., Any]] = {}
 
 
 class LoopCurves(ast.NodeTransformer):

@@ -139,3 +139,24 @@ def test_zero_d_arrays_are_points_unless_they_hold_no_real_number(shell: Any, st
     assert series(store, "zero_d", "acc") == [(0, 0.0), (1, 0.25), (2, 0.5)]
     assert series(store, "zero_d", "count") == [(0, 1.0), (1, 2.0), (2, 3.0)]
     assert not any(series(store, "zero_d", name) for name in ("flag", "z", "batch"))
+
+
+def test_names_that_hold_arrays_from_the_start_are_followed_no_further(shell: Any, store: Store) -> None:
+    # err and w (arrays) are dropped after SETTLE iterations; late is unbound, then None,
+    # for longer than that and a number afterwards; out is an array until then, so dropped.
+    run(shell, "%%track settle\nimport numpy as np\nw = np.zeros(3)\nfor i in range(20):\n"
+               "    err = np.arange(3.0) * i\n    w -= 0.1 * err\n    loss = float(i)\n"
+               "    if i >= 10:\n        late = i * 2.0\n    elif i >= 5:\n        late = None\n"
+               "    out = np.ones(2) if i < 12 else float(i)\n")
+    assert [s for s, _ in series(store, "settle", "loss")] == list(range(20))
+    assert series(store, "settle", "late") == [(i, i * 2.0) for i in range(10, 20)]
+    assert not any(series(store, "settle", name) for name in ("err", "w"))
+    assert series(store, "settle", "out") == [(0, 19.0)]  # the final value only: no curve
+
+
+def test_loop_variables_that_are_no_int64_steps_become_the_iteration_count(
+        shell: Any, store: Store) -> None:
+    run(shell, "%%track steps\nfor k in [5, 2**70, 'x', 7]:\n    a = abs(1.0)\n"
+               "for lr in [0.5, 0.1]:\n    b = lr * 2")
+    assert series(store, "steps", "a") == [(1, 1.0), (2, 1.0), (5, 1.0), (7, 1.0)]  # by step
+    assert series(store, "steps", "b") == [(0, 1.0), (1, 0.2)]  # not an int at first: counted
