@@ -28,8 +28,6 @@ import logging
 import os
 import pickle
 import queue
-import signal
-import struct
 import subprocess
 import sys
 import threading
@@ -40,11 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ..priority import lower_priority
+from ..busyflag import BusyFlag, Pauser, pause_renderers
+from ..helperboot import BOOT, HEADER, RawJob, frame, read_frame
 from . import background
-from .busyflag import BusyFlag, Pauser, pause_renderers
 
-_HEADER = struct.Struct(">Q")
 # rcParams a figure reads while it is saved (the rest is fixed in its artists when drawn).
 _RC_PREFIXES = ("svg.", "savefig.", "path.", "hatch.", "image.", "text.", "mathtext.", "font.", "pdf.")
 # A collection with more elements than this is embedded as an image in the SVG (as
@@ -130,31 +127,6 @@ def snapshot(fig: Any) -> Pickled:
     return Pickled.of((fig, rc))
 
 
-def _frame(data: bytes) -> bytes:
-    return _HEADER.pack(len(data)) + data
-
-
-def _read(stream: IO[bytes], n: int) -> bytes:
-    data = stream.read(n)
-    if len(data) != n:
-        raise EOFError("svg worker pipe closed")
-    return data
-
-
-def _read_frame(stream: Any) -> bytearray:
-    """One length-prefixed frame, read into a bytearray: arrays unpickled on it are writable,
-    as they were in the kernel (rendering or storing may change one in place)."""
-    (size,) = _HEADER.unpack(_read(stream, _HEADER.size))
-    frame = bytearray(size)
-    view, done = memoryview(frame), 0
-    while done < size:
-        got = stream.readinto(view[done:])
-        if not got:
-            raise EOFError("svg worker pipe closed")
-        done += got
-    return frame
-
-
 # -- the helper process --------------------------------------------------------------
 def _run_job(header: dict[str, Any], payload: Pickled, stores: dict[Any, Any]) -> dict[str, Any]:
     from ..store import Store
@@ -197,42 +169,29 @@ def _prewarm() -> None:
             __import__(module)
 
 
-def _serve(stdin: IO[bytes], stdout: IO[bytes], busy_path: str | None = None) -> None:
+def serve(jobs: queue.Queue[RawJob | None], stdout: IO[bytes], pauser: Pauser) -> None:
+    """The helper's loop (started by :mod:`jupyter_artifacts.helperboot`, which reads the
+    jobs into ``jobs``): run each job, answer on ``stdout``, until the kernel is gone."""
     import warnings
 
     import matplotlib
 
     matplotlib.use("agg")
     warnings.simplefilter("ignore")
-    pauser = Pauser(busy_path)
     pause_renderers(pauser.wait)
-    jobs: queue.Queue[tuple[dict[str, Any], Pickled] | None] = queue.Queue()
-
-    def receive() -> None:
-        # Read every job at once, so the kernel's hand-over never waits for a render.
-        try:
-            while True:
-                header = json.loads(_read_frame(stdin))
-                stream = _read_frame(stdin)
-                buffers = tuple(_read_frame(stdin) for _ in range(int(header.get("buffers", 0))))
-                jobs.put((header, Pickled(stream, buffers)))
-        except (EOFError, OSError, ValueError):
-            pauser.kernel_gone.set()  # nobody left to wait for: finish everything now
-            jobs.put(None)
-
-    threading.Thread(target=receive, daemon=True).start()
     threading.Thread(target=_prewarm, daemon=True).start()
     stores: dict[Any, Any] = {}
     while (job := jobs.get()) is not None:
+        header, stream, buffers = job
         pauser.new_job()
         start = time.perf_counter()
         try:
-            answer = {"ok": True, **_run_job(*job, stores)}
+            answer = {"ok": True, **_run_job(header, Pickled(stream, buffers), stores)}
         except Exception as exc:  # report, and keep serving
             answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         answer["seconds"] = time.perf_counter() - start
         try:
-            stdout.write(_frame(json.dumps(answer).encode()))
+            stdout.write(frame(json.dumps(answer).encode()))
             stdout.flush()
         except OSError:
             pass  # the kernel is gone; finish the jobs it handed over anyway
@@ -262,7 +221,7 @@ class SvgWorker:
         if self._proc is None or self._proc.poll() is not None:
             self._fail_waiting("svg worker stopped")
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", boot_code(__name__), self._busy_path()],
+                [sys.executable, "-c", BOOT, __name__, self._busy_path()],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 env={**os.environ, "MPLBACKEND": "agg"},
                 # Its own session: Jupyter interrupts and terminates the kernel's process
@@ -310,7 +269,7 @@ class SvgWorker:
             self._waiting.append(answer)
             try:
                 for part in (header, payload.stream, *payload.buffers):
-                    proc.stdin.write(_HEADER.pack(len(part)))
+                    proc.stdin.write(HEADER.pack(len(part)))
                     proc.stdin.write(part)
                 proc.stdin.flush()
             except OSError as exc:
@@ -323,7 +282,7 @@ class SvgWorker:
         assert proc.stdout is not None
         try:
             while True:
-                answer = json.loads(_read_frame(proc.stdout))
+                answer = json.loads(read_frame(proc.stdout))
                 with self._lock:
                     future = self._waiting.popleft()
                 future.set_result(answer)
@@ -335,19 +294,3 @@ class SvgWorker:
     def _fail_waiting(self, message: str) -> None:
         while self._waiting:
             self._waiting.popleft().set_result({"ok": False, "error": message, "seconds": 0.0})
-
-
-def boot_code(module: str) -> str:
-    """``python -c`` code that lowers its priority before it imports anything (only
-    :mod:`jupyter_artifacts.priority`), then runs ``module`` as ``__main__`` with the
-    remaining arguments."""
-    return ("from jupyter_artifacts.priority import lower_priority\n"
-            "lower_priority()\n"
-            "import runpy\n"
-            f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)\n")
-
-
-if __name__ == "__main__":
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    lower_priority()  # a no-op after boot_code; for a helper started with ``python -m``
-    _serve(sys.stdin.buffer, sys.stdout.buffer, sys.argv[1] if len(sys.argv) > 1 else None)

@@ -188,12 +188,14 @@ def test_the_helper_is_lowered_before_it_imports_anything(tmp_path: Any) -> None
     import subprocess
     import sys
 
-    from jupyter_artifacts.codecs.svgworker import boot_code
+    from jupyter_artifacts.helperboot import BOOT
 
     (tmp_path / "probe_module.py").write_text(
         "import os, sys\n"
-        "print(os.getpriority(os.PRIO_PROCESS, 0), 'numpy' in sys.modules, sys.argv[1:])\n")
-    out = subprocess.run([sys.executable, "-c", boot_code("probe_module"), "flag-path"],
-                         capture_output=True, text=True, check=True,
+        "def serve(jobs, stdout, pauser):\n"
+        "    print(os.getpriority(os.PRIO_PROCESS, 0), 'numpy' in sys.modules,\n"
+        "          type(sys.meta_path[0]).__name__)\n")
+    out = subprocess.run([sys.executable, "-c", BOOT, "probe_module", ""],
+                         capture_output=True, text=True, check=True, input="",
                          env={**os.environ, "PYTHONPATH": str(tmp_path)})
-    assert out.stdout.strip().split(maxsplit=2) == ["19", "False", "['flag-path']"]
+    assert out.stdout.split() == ["19", "False", "ImportsWhenIdle"]

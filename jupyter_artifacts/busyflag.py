@@ -8,10 +8,15 @@ between two cells is there for the whole next cell. So the helper pauses between
 calls while a cell runs: interactively, renders then happen while the person reads the
 output; under nbclient, in the gaps and after the last cell (the helper outlives the kernel).
 
-A pause never lasts forever: at most :data:`MAX_PAUSE_S` per render (a cell that trains for
+The helper's imports wait the same way, module by module (see
+:mod:`jupyter_artifacts.helperboot`): started by a cell's first figure or model, they took
+a second of CPU beside the next cells.
+
+A pause never lasts forever: at most :data:`MAX_PAUSE_S` per job (a cell that trains for
 an hour does not hold back the figures before it for an hour), and not at all once the
-kernel is gone (its pipe closed) or the byte cannot be shared. Models are not paused: a
-save handed over is finished as soon as it can be.
+kernel is gone (its pipe closed) or the byte cannot be shared. A model's save, once its
+modules are imported, is not paused: it is finished as soon as it can be. Whoever waits
+for the helper's work in the kernel lets the byte go first (``wait_pending`` releases).
 """
 
 from __future__ import annotations
