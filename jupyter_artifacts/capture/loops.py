@@ -105,8 +105,9 @@ SETTLE = 8
 class LoopRecorder:
     """Turns ``HOOK[loop_id](step)`` calls into metric points of a run.
 
-    The loop's thread only appends each point's step and value to two lists of its name
-    (no object is allocated per point, so a long loop triggers no extra garbage collection);
+    The loop's thread only appends, per iteration, the loop variable (when it is the step)
+    and each followed name's value (None: no point) to lists aligned by iteration (see
+    :class:`_Loop`; nothing is allocated per point, so a long loop adds no garbage collection);
     a writer thread hands the points to the live curve every ``DRAIN_EVERY`` seconds and
     writes them to the store in batches, as ``ActiveRun`` does for ``log_metric``.
     """
