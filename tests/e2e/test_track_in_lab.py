@@ -66,6 +66,11 @@ def test_tracked_cell_reaches_the_sidebar(page: Any, lab: Lab) -> None:
 
     # Its preview: params, the cell's code, the figure.
     newest.click()
+    # The helper stores the figures' SVGs between and after cells (its imports wait for the
+    # kernel to be idle); each landing moves the store, and the open details are drawn again.
+    # Wait for the last one, so the checks below read a details pane that stays.
+    figure_line = page.locator('.jp-Artifacts-Version[data-ref="e2e-probabilities-C:v2"]')
+    expect(figure_line.get_by_role("button", name="SVG")).to_be_visible(timeout=60_000)
     details = page.locator(".jp-Artifacts-DetailsBody")
     expect(details).to_contain_text("C = 2.0", timeout=10_000)
     page.wait_for_function(
@@ -80,7 +85,6 @@ def test_tracked_cell_reaches_the_sidebar(page: Any, lab: Lab) -> None:
 
     # A figure's SVG (stored beside its PNG) downloads from its version line; the figure is
     # named by its title without the C value, so both runs made versions of one name.
-    figure_line = page.locator('.jp-Artifacts-Version[data-ref="e2e-probabilities-C:v2"]')
     with page.expect_download(timeout=15_000) as download:
         figure_line.get_by_role("button", name="SVG").click()
     assert download.value.suggested_filename == "e2e-probabilities-C_v2.svg"
