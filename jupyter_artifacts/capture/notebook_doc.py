@@ -1,6 +1,6 @@
 """What a run keeps for reproduction: the notebook document it ran in, and its namespace map.
 
-The notebook file is read (with nbformat) only when its size or modification time changed
+The notebook file is read only when its size or modification time changed
 since the last tracked cell, and stored as a ``notebook`` version, so each distinct content
 is stored once. The run's metadata then says which version: ``{"notebook": {"version": id,
 "path": ...}}``. A cell's cost is one ``stat`` when the file did not change.
@@ -8,6 +8,7 @@ is stored once. The run's metadata then says which version: ``{"notebook": {"ver
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,17 +58,32 @@ class NotebookDocuments:
 
 
 def _store_notebook(store: Store, path: Path) -> str | None:
-    import nbformat.reader
-
     from ..codecs import save_object
 
     try:
-        # Parsed without schema validation: that can take longer than the cell itself.
-        nbformat.reader.reads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, nbformat.reader.NotJSONError):
-        return None  # not a notebook (or not readable): nothing to keep
+        if not is_notebook_document(path.read_bytes()):
+            return None  # not a notebook: nothing to keep
+    except OSError:
+        return None
     version, _ = save_object(store, path, f"notebooks/{path.name}", kind="notebook")
     return version.id
+
+
+def is_notebook_document(data: bytes) -> bool:
+    """Whether ``data`` is a notebook file: JSON, an object with an integer ``nbformat``
+    and a list of ``cells`` (or of ``worksheets``, as versions 2 and 3 had).
+
+    Not ``nbformat`` itself: it imports jsonschema, 1.5-2 s of CPU that fell on the first
+    tracked cell of every notebook opened in JupyterLab (the kernel knows its file there).
+    The file is stored as it is; whoever loads it reads it with nbformat.
+    """
+    try:
+        doc = json.loads(data)
+    except ValueError:  # UnicodeDecodeError included
+        return False
+    if not isinstance(doc, dict) or type(doc.get("nbformat")) is not int:
+        return False
+    return isinstance(doc.get("cells"), list) or isinstance(doc.get("worksheets"), list)
 
 
 def record_for_reproduction(cell: CellRun, documents: NotebookDocuments) -> None:

@@ -84,3 +84,37 @@ def test_loading_the_extension_creates_no_store(tmp_path: Path) -> None:
     finally:
         ip.run_line_magic("unload_ext", "jupyter_artifacts")
         ip.reset(new_session=False)
+
+
+FIRST_CELL_IN_LAB = """
+import json, os, sys
+from IPython.core.interactiveshell import InteractiveShell
+ip = InteractiveShell.instance()
+ip.run_line_magic("load_ext", "jupyter_artifacts")
+ip.run_cell("%%track first\\nx = 1\\n", store_history=True)
+from jupyter_artifacts import tracking
+run = tracking.default_store().get_run("first")
+print(json.dumps({"nbformat": "nbformat" in sys.modules, "jsonschema": "jsonschema" in sys.modules,
+                  "notebook": run.metadata.get("notebook", {}).get("path")}))
+"""
+
+
+def test_the_notebook_a_kernel_runs_is_kept_without_importing_nbformat(tmp_path: Path) -> None:
+    """JupyterLab tells the kernel its notebook; the first tracked cell stores that file.
+    nbformat (with jsonschema) took 1.5-2 s to import on that cell: a JSON check does."""
+    import json
+    import os
+    import sys
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nbformat.write(new_notebook(cells=[new_code_cell("%%track first\nx = 1")]),
+                   tmp_path / "analysis.ipynb")
+    env = {**os.environ, "JPY_SESSION_NAME": "analysis.ipynb", "MPLBACKEND": "agg",
+           "JUPYTER_ARTIFACTS_DIR": str(tmp_path / ".artifacts")}
+    out = subprocess.run([sys.executable, "-c", FIRST_CELL_IN_LAB], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120, check=True)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen == {"nbformat": False, "jsonschema": False,
+                    "notebook": str((tmp_path / "analysis.ipynb").resolve())}
