@@ -314,10 +314,12 @@ class TrackingSession:
             shell.ast_transformers.remove(transformer)
         shell.user_ns.pop(HOOK, None)
         shell.user_ns_hidden.pop(HOOK, None)
-        recorder.close()
+        rows = recorder.close()
         cell.loop_points = recorder.last
         if recorder.error is not None:
             cell.warn("loop curves stopped", recorder.error)
+        if rows:
+            background.submit(_write_points, cell.store, rows)
 
     def post_execute(self) -> None:
         if self.current is not None:
@@ -437,3 +439,14 @@ class TrackingSession:
     @staticmethod
     def _warn(message: str) -> None:
         print(f"jupyter-artifacts: {message}", file=sys.stderr)
+
+
+def _write_points(store: Any, rows: list[tuple[str, str, int | None, float, float]]) -> None:
+    """Background job: a loop's last points (the run already shows their last values). A
+    store that fails here says so on the run: the cell's summary is long gone."""
+    try:
+        store.log_metrics(rows)
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            store.add_run_warning(rows[0][0], f"loop curves not fully stored: {type(exc).__name__}: {exc}",
+                                  dropped_points=len(rows))
