@@ -6,7 +6,7 @@ matplotlib, the codecs; skops with the first model). Even at the lowest priority
 imports slowed the cell that ran beside them by 60-110 ms on a two-core machine (a BLAS
 call in the cell waits for its worker thread on the core they hold). So, in this order:
 
-1. lower the process's priority (:func:`lower_priority`);
+1. lower the process's priority (``BOOT`` does, before any other import);
 2. start reading jobs from the kernel, so a hand-over never waits on a full pipe;
 3. put :class:`ImportsWhenIdle` first on ``sys.meta_path``: every module imported from then
    on first waits until the kernel is between cells (the byte :class:`Pauser` reads), so
@@ -36,7 +36,6 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from .busyflag import Pauser
-from .priority import lower_priority
 
 HEADER = struct.Struct(">Q")
 
@@ -99,7 +98,6 @@ def receive(stdin: IO[bytes], jobs: queue.Queue[RawJob | None], pauser: Pauser) 
 def main(argv: list[str]) -> None:
     """The helper's entry point. ``argv``: the module that serves (its ``serve(jobs,
     stdout, pauser)``), then the busy flag's path ("" for none)."""
-    lower_priority()  # again: a no-op after BOOT, which calls it before any import
     with contextlib.suppress(ValueError):  # not the main thread: a test calling main()
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the kernel's interrupts are not ours
     module, busy_path = argv[0], argv[1] if len(argv) > 1 else ""

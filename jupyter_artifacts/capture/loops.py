@@ -30,6 +30,7 @@ exactly the curves it logs.
 from __future__ import annotations
 
 import ast
+import contextlib
 import numbers
 import threading
 import time
@@ -161,9 +162,9 @@ class LoopRecorder:
         # write them: each wake-up takes the GIL from the loop, which waits up to the switch
         # interval to get it back whenever it had released it (every torch operation does).
         while not self._stop.wait(DRAIN_EVERY if self.active.listeners else WRITE_EVERY):
-            self._drain(final=False)
+            self._drain()
 
-    def _drain(self, final: bool, write: bool = True) -> None:
+    def _drain(self, write: bool = True) -> None:
         listeners, run_id = self.active.listeners, self.active.id
         at = time.time()  # the drain's time, not each point's: a clock read per point costs
         batch = [point for loop in self.loops for point in loop.take()]
@@ -173,7 +174,7 @@ class LoopRecorder:
             for name, step, value in batch:
                 listener(name, step, value)
         due = time.monotonic() - self._written_at > WRITE_EVERY or len(self._unwritten) >= WRITE_BATCH
-        if write and self._unwritten and (final or due) and self.error is None:
+        if write and self._unwritten and due and self.error is None:
             rows, self._unwritten = self._unwritten, []
             self._written_at = time.monotonic()
             try:
@@ -189,7 +190,7 @@ class LoopRecorder:
             self._stop.set()
         if self._writer is not None:
             self._writer.join()
-        self._drain(final=False, write=False)
+        self._drain(write=False)
         rows, self._unwritten = self._unwritten, []
         return rows if self.error is None else []
 
@@ -208,7 +209,6 @@ class _Loop:
                  use_step: bool) -> None:
         self.recorder = recorder
         self.index = index
-        self.names = names
         self.use_step = use_step
         self.steps: list[Any] = []  # the loop variable per iteration, if it is the step
         self.columns: dict[str, list[Any]] = {name: [] for name in names}
@@ -448,3 +448,14 @@ def _before_jumps(body: list[ast.stmt], loop_id: int, step_name: str | None) -> 
                 part.body = _before_jumps(part.body, loop_id, step_name)
         out.append(stmt)
     return out
+
+
+def write_points(store: Any, rows: list[tuple[str, str, int | None, float, float]]) -> None:
+    """Background job: the rows :meth:`LoopRecorder.close` left (the run already shows their
+    last values). A store that fails here says so on the run: the cell's summary is gone."""
+    try:
+        store.log_metrics(rows)
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            store.add_run_warning(rows[0][0], f"loop curves not fully stored: {type(exc).__name__}: {exc}",
+                                  dropped_points=len(rows))

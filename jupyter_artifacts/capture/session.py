@@ -37,7 +37,7 @@ from .header import (
     track_header,
 )
 from .linking import VersionLinker
-from .loops import HOOK, LoopCurves, LoopRecorder
+from .loops import HOOK, LoopCurves, LoopRecorder, write_points
 from .naming import default_run_name
 from .notebook_doc import NotebookDocuments, output_marker, record_for_reproduction, show_marker
 from .options import merge_options
@@ -319,7 +319,7 @@ class TrackingSession:
         if recorder.error is not None:
             cell.warn("loop curves stopped", recorder.error)
         if rows:
-            background.submit(_write_points, cell.store, rows)
+            background.submit(write_points, cell.store, rows)
 
     def post_execute(self) -> None:
         if self.current is not None:
@@ -439,14 +439,3 @@ class TrackingSession:
     @staticmethod
     def _warn(message: str) -> None:
         print(f"jupyter-artifacts: {message}", file=sys.stderr)
-
-
-def _write_points(store: Any, rows: list[tuple[str, str, int | None, float, float]]) -> None:
-    """Background job: a loop's last points (the run already shows their last values). A
-    store that fails here says so on the run: the cell's summary is long gone."""
-    try:
-        store.log_metrics(rows)
-    except Exception as exc:
-        with contextlib.suppress(Exception):
-            store.add_run_warning(rows[0][0], f"loop curves not fully stored: {type(exc).__name__}: {exc}",
-                                  dropped_points=len(rows))

@@ -104,7 +104,7 @@ def test_points_written_are_the_models(data: st.DataObject, use_step: bool) -> N
         iterations.append(dict(namespace))
         recorder.hooks[loop](loop_steps[index])
         if index in takes:
-            recorder._drain(final=False)
+            recorder._drain()
     active.store.log_metrics(recorder.close())  # as the session does, in the background
     assert recorder.error is None
     written = sorted(((name, step, value) for _, name, step, value, _ in active.store.rows),
@@ -122,7 +122,7 @@ def test_points_taken_while_the_loop_appends_are_each_written_once() -> None:
 
     def writer() -> None:
         while not stop.is_set():
-            recorder._drain(final=False)
+            recorder._drain()
 
     thread = threading.Thread(target=writer)
     interval = sys.getswitchinterval()
@@ -154,7 +154,7 @@ class DrainingValue:
         self.recorder, self.value = recorder, value
 
     def item(self) -> float:
-        self.recorder._drain(final=False)
+        self.recorder._drain()
         return self.value
 
 
