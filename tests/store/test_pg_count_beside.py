@@ -4,6 +4,7 @@ in the page's own snapshot (store/catalog_pg_beside.py), against a real server."
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,10 @@ def test_closing_the_catalog_closes_the_second_connection(
     side = _beside(reader)._conn.raw
     reader.close()
     assert side.closed
+    # A closed connection's server process leaves pg_stat_activity a moment after the close.
+    deadline = time.monotonic() + 5
+    while _backends(postgres, pg_url) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert _backends(postgres, pg_url) == 0
 
 
